@@ -1,0 +1,15 @@
+"""`deepgrade release`: placeholder until its issue lands (replace this module)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("release", help="(not available yet)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    print("deepgrade release: not available yet")
+    return 1
