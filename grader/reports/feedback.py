@@ -1,0 +1,87 @@
+"""Per-student feedback: a Markdown page in the chosen language, one section per exercise with its
+points, every check's message and the report sections to reread."""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+from grader.model import Outcome, Text
+
+_T = {
+    "title": Text("Retour pour", "Feedback for"),
+    "total": Text("Total", "Total"),
+    "points": Text("points", "points"),
+    "hidden": Text("cachée", "hidden"),
+    "reread": Text("À relire", "To reread"),
+    "section": Text("section", "section"),
+    "all_passed": Text("Tous les tests sont réussis.", "All checks passed."),
+}
+_OUTCOME = {
+    Outcome.PASSED: Text("réussi", "passed"),
+    Outcome.FAILED: Text("résultat faux", "wrong result"),
+    Outcome.NOT_IMPLEMENTED: Text("non implémenté", "not implemented"),
+    Outcome.MISSING: Text("absent", "missing"),
+    Outcome.ERROR: Text("erreur", "error"),
+    Outcome.INVALID: Text("valeur invalide", "invalid value"),
+    Outcome.TIMEOUT: Text("délai dépassé", "timed out"),
+    Outcome.CRASHED: Text("processus arrêté", "crashed"),
+    Outcome.SYNTAX_ERROR: Text("erreur de syntaxe", "syntax error"),
+    Outcome.IMPORT_ERROR: Text("erreur à l'import", "import error"),
+}
+
+
+def _md(text: str) -> str:
+    """Student-controlled text as inert Markdown: HTML escaped, one line."""
+    return html.escape(" ".join(str(text).split()), quote=False).replace("|", "\\|")
+
+
+def cell_text(value: object) -> str:
+    """A message cell as text; missing cells (NaN from an absent record) are empty."""
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+def outcome_label(outcome: str, lang: str) -> str:
+    """The outcome in words, in ``lang``."""
+    return _OUTCOME[Outcome(outcome)](lang)
+
+
+def feedback_markdown(
+    student: str, rows: pd.DataFrame, lang: str, sections: dict[tuple[str, str], str] | None = None
+) -> str:
+    """The feedback page of one student from its rows of the long table (messages included) plus the
+    checks it has no record of (``points`` 0, ``outcome`` missing). ``sections`` maps (exercise, check)
+    to the report section of the check, when the registry is at hand."""
+    sections = sections or {}
+    message = "message_fr" if lang == "fr" else "message_en"
+    total, possible = rows["points"].sum(), rows["max_points"].sum()
+    lines = [f"# {_T['title'](lang)} {_md(student)}", "", f"**{_T['total'](lang)}: {_num(total)} / "
+             f"{_num(possible)} {_T['points'](lang)}**", ""]
+    if (rows["outcome"] == Outcome.PASSED).all():
+        lines += [_T["all_passed"](lang), ""]
+    for exercise, checks in rows.groupby("exercise", sort=True):
+        scored, possible_ex = _num(checks["points"].sum()), _num(checks["max_points"].sum())
+        lines += [f"## {_md(exercise)}: {scored} / {possible_ex}", ""]
+        reread = []
+        for row in checks.itertuples():
+            mark = "✅" if row.outcome == Outcome.PASSED else "❌"
+            hidden = f" ({_T['hidden'](lang)})" if row.hidden else ""
+            text = cell_text(getattr(row, message)) or cell_text(row.reason)
+            detail = f": {_md(text)}" if text.strip() else ""
+            lines.append(
+                f"- {mark} `{_md(row.check)}`{hidden}, {_num(row.points)} / {_num(row.max_points)}, "
+                f"{outcome_label(row.outcome, lang)}{detail}"
+            )
+            section = sections.get((exercise, row.check))
+            if row.outcome != Outcome.PASSED and section and section not in reread:
+                reread.append(section)
+        if reread:
+            where = ", ".join(f"{_T['section'](lang)} {s}" for s in reread)
+            lines += ["", f"{_T['reread'](lang)}: {where}."]
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,65 @@
+"""The HTML summary: the wide table, the per-exercise statistics and a histogram of the totals."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from grader.reports.files import atomic_write
+
+HISTOGRAM_NAME = "totals_histogram.png"
+
+
+def write_histogram(totals: pd.Series, max_points: float, path: Path) -> Path:
+    """A PNG histogram of the students' totals (points) with their mean, written atomically.
+
+    Uses a bare :class:`Figure` on the Agg canvas: no pyplot state, no display needed.
+    """
+    fig = Figure(figsize=(6.4, 4.0), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    upper = max(max_points, float(totals.max()) if len(totals) else 0.0, 1.0)
+    ax.hist(totals, bins=np.linspace(0.0, upper, 21), color="tab:blue", edgecolor="white", label="students")
+    if len(totals):
+        ax.axvline(float(totals.mean()), color="tab:red", linestyle="--",
+                   label=f"mean = {totals.mean():.2f} points")
+    ax.set_title(f"Distribution of total scores ({len(totals)} students)")
+    ax.set_xlabel(f"total score (points, out of {max_points:g})")
+    ax.set_ylabel("number of students")
+    ax.set_xlim(0.0, upper)
+    ax.legend()
+    return atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=100))
+
+
+def summary_html(wide: pd.DataFrame, exercises: pd.DataFrame, checks: pd.DataFrame, title: str) -> str:
+    """The summary page; every table goes through ``DataFrame.to_html`` (which escapes its cells)."""
+    def table(frame: pd.DataFrame) -> str:
+        return frame.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="", border=0,
+                             classes="report")
+
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>
+body {{ font-family: sans-serif; margin: 2em; }}
+table.report {{ border-collapse: collapse; margin-bottom: 2em; }}
+table.report td, table.report th {{ border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: right; }}
+</style></head>
+<body>
+<h1>{html.escape(title)}</h1>
+<h2>Totals</h2>
+<img src="{HISTOGRAM_NAME}" alt="Histogram of the total scores of the students">
+<h2>Students</h2>
+{table(wide)}
+<h2>Exercises</h2>
+{table(exercises)}
+<h2>Checks</h2>
+{table(checks)}
+</body>
+</html>
+"""

@@ -1,0 +1,161 @@
+"""The pandas tables built from check results: long, wide (one row per student), per-exercise and
+per-check statistics, and the short per-student summary the CLI prints.
+
+Maximum points come from the results themselves: the engine records every check of every submission,
+failed ones included, so the points possible of a check is its ``max_points`` and the points possible of
+an exercise is the sum over its checks. A student with no record of a check scores 0 on it.
+If a check was recorded twice for a student (a resumed run), the last record wins.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from grader.model import CheckResult, Outcome
+
+LONG_COLUMNS = (
+    "student", "exercise", "check", "points", "max_points", "outcome", "reason", "duration_s", "hidden",
+)
+POINTS_POSSIBLE = "POINTS POSSIBLE"
+# Outcomes that say something went wrong with the submission as a whole rather than with one answer.
+PROBLEMS = (Outcome.SYNTAX_ERROR, Outcome.IMPORT_ERROR, Outcome.TIMEOUT, Outcome.CRASHED)
+
+
+def long_table(results: Sequence[CheckResult]) -> pd.DataFrame:
+    """One row per (student, exercise, check), students and exercises sorted, checks in recorded order."""
+    frame = pd.DataFrame([dataclasses.asdict(r) for r in results], columns=[f.name for f in _fields()])
+    frame["outcome"] = frame["outcome"].map(str)
+    frame = frame.drop_duplicates(["student", "exercise", "check"], keep="last")
+    frame = frame.sort_values(["student", "exercise"], kind="stable").reset_index(drop=True)
+    return frame.astype({"points": float, "max_points": float, "duration_s": float, "hidden": bool})
+
+
+def checks_possible(long: pd.DataFrame) -> pd.DataFrame:
+    """One row per (exercise, check) with its ``max_points`` and ``hidden`` flag, in recorded order."""
+    possible = long.groupby(["exercise", "check"], sort=False).agg(
+        max_points=("max_points", "max"), hidden=("hidden", "any")
+    ).reset_index()
+    return possible.sort_values("exercise", kind="stable").reset_index(drop=True)
+
+
+def _student_checks(long: pd.DataFrame) -> pd.DataFrame:
+    """Every (student, exercise, check) pair, a missing record counting as 0 points and not passed."""
+    students = pd.DataFrame({"student": sorted(long["student"].unique())})
+    grid = students.merge(checks_possible(long), how="cross")
+    grid = grid.merge(
+        long[["student", "exercise", "check", "points", "outcome"]], on=["student", "exercise", "check"],
+        how="left",
+    )
+    grid["points"] = grid["points"].fillna(0.0)
+    grid["passed"] = grid["outcome"] == str(Outcome.PASSED)
+    return grid
+
+
+def _status(long: pd.DataFrame) -> pd.Series:
+    """Per student: ``ok``, or the problems met, e.g. ``syntax_error: ex03_relu; timeout: ex07_adam``."""
+    problems = {str(o) for o in PROBLEMS}
+
+    def describe(rows: pd.DataFrame) -> str:
+        bad = rows[rows["outcome"].isin(problems)]
+        if bad.empty:
+            return "ok"
+        parts = bad.groupby("outcome", sort=True)["exercise"].agg(lambda s: ", ".join(sorted(set(s))))
+        return "; ".join(f"{outcome}: {exercises}" for outcome, exercises in parts.items())
+
+    return long.groupby("student")[["outcome", "exercise"]].apply(describe)
+
+
+def summarise(results: Sequence[CheckResult]) -> pd.DataFrame:
+    """One row per student: ``points``, ``max_points``, ``percent`` (100 points/max_points), ``passed``
+    (checks passed), ``checks`` (checks in the run) and ``status`` (``ok`` or the problems met)."""
+    long = long_table(results)
+    grid = _student_checks(long)
+    possible = checks_possible(long)
+    max_points = float(possible["max_points"].sum())
+    summary = grid.groupby("student").agg(points=("points", "sum"), passed=("passed", "sum"))
+    summary.insert(1, "max_points", max_points)
+    summary.insert(2, "percent", _percent(summary["points"], max_points))
+    summary["checks"] = len(possible)
+    summary["status"] = _status(long)
+    return summary.reset_index().astype({"passed": int, "checks": int})
+
+
+def _percent(points: pd.Series, max_points: float) -> pd.Series:
+    return 100.0 * points / max_points if max_points > 0 else pd.Series(np.nan, index=points.index)
+
+
+def wide_table(results: Sequence[CheckResult]) -> pd.DataFrame:
+    """One row per student: points per exercise, ``total``, ``percent`` and ``status``; the first row,
+    student ``POINTS POSSIBLE``, holds the maximum of each column (as in otter-grader's final grades)."""
+    long = long_table(results)
+    grid = _student_checks(long)
+    per_exercise = grid.pivot_table(index="student", columns="exercise", values="points", aggfunc="sum")
+    per_exercise.columns.name = None
+    possible = checks_possible(long).groupby("exercise")["max_points"].sum()
+    summary = summarise(results).set_index("student")
+    wide = per_exercise[list(possible.index)].copy()
+    wide["total"] = summary["points"]
+    wide["percent"] = summary["percent"]
+    wide["status"] = summary["status"]
+    top = pd.DataFrame(
+        [{**possible.to_dict(), "total": possible.sum(), "percent": 100.0, "status": ""}],
+        index=[POINTS_POSSIBLE],
+    )
+    wide = pd.concat([top, wide])
+    wide.index.name = "student"
+    return wide.reset_index()
+
+
+def check_stats(results: Sequence[CheckResult]) -> pd.DataFrame:
+    """One row per check: ``max_points``, ``students``, ``mean_points``, ``pass_rate`` (share of students
+    who passed it) and ``common_failure`` (the most frequent outcome other than passed, or empty)."""
+    grid = _student_checks(long_table(results))
+
+    def common_failure(outcomes: pd.Series) -> str:
+        failed = outcomes[outcomes != str(Outcome.PASSED)].fillna("missing")
+        return "" if failed.empty else str(failed.value_counts().sort_index().idxmax())
+
+    stats = grid.groupby(["exercise", "check"], sort=False).agg(
+        students=("student", "size"),
+        mean_points=("points", "mean"),
+        pass_rate=("passed", "mean"),
+        common_failure=("outcome", common_failure),
+    )
+    possible = checks_possible(long_table(results)).set_index(["exercise", "check"])
+    stats.insert(0, "max_points", possible["max_points"])
+    return stats.reset_index()
+
+
+def exercise_stats(results: Sequence[CheckResult], hardest: int = 3) -> pd.DataFrame:
+    """One row per exercise: ``max_points``, ``students``, ``mean_points``, ``mean_percent``,
+    ``pass_rate`` (share of the exercise's (student, check) results that passed), ``solved_rate`` (share
+    of students with every point) and ``hardest_checks`` (the ``hardest`` checks of lowest pass rate,
+    ``name (rate)``, ``; ``-separated)."""
+    grid = _student_checks(long_table(results))
+    checks = check_stats(results)
+    per_student = grid.groupby(["exercise", "student"], sort=False)["points"].sum().reset_index()
+    max_points = checks.groupby("exercise", sort=False)["max_points"].sum()
+    per_student["solved"] = np.isclose(per_student["points"], per_student["exercise"].map(max_points))
+    stats = per_student.groupby("exercise", sort=False).agg(
+        students=("student", "size"), mean_points=("points", "mean"), solved_rate=("solved", "mean")
+    )
+    stats.insert(0, "max_points", max_points)
+    stats["mean_percent"] = 100.0 * stats["mean_points"] / stats["max_points"].where(stats["max_points"] > 0)
+    stats["pass_rate"] = grid.groupby("exercise", sort=False)["passed"].mean()
+    stats["hardest_checks"] = checks.groupby("exercise", sort=False)[["check", "pass_rate"]].apply(
+        lambda rows: "; ".join(
+            f"{row.check} ({row.pass_rate:.0%})"
+            for row in rows.sort_values("pass_rate", kind="stable").head(hardest).itertuples()
+        )
+    )
+    columns = ["max_points", "students", "mean_points", "mean_percent", "pass_rate", "solved_rate",
+               "hardest_checks"]
+    return stats[columns].reset_index()
+
+
+def _fields() -> tuple[dataclasses.Field, ...]:
+    return dataclasses.fields(CheckResult)
