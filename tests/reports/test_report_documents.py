@@ -1,0 +1,78 @@
+"""Feedback pages, Gradescope results and the HTML summary say what the records say, in the chosen
+language, with student-controlled text made inert."""
+
+from __future__ import annotations
+
+import html
+import json
+
+import matplotlib.image
+import pytest
+from report_data import CHECKS, EXPECTED, RUNS, make_results
+
+from grader.reports import write_reports
+from grader.reports.files import student_slugs
+from grader.reports.summary_html import HISTOGRAM_NAME
+
+
+def test_feedback_holds_every_message_in_french(written, results):
+    out, _ = written
+    slugs = student_slugs(RUNS)
+    for student in RUNS:
+        page = (out / "feedback" / f"{slugs[student]}.md").read_text(encoding="utf-8")
+        mine = [r for r in results if r.student == student]
+        assert all(r.message_fr.replace("<", "&lt;") in page for r in mine)
+        assert "EN " not in page and "Total" in page
+        ex1, ex2, _ = EXPECTED[student]
+        assert f"**Total: {ex1 + ex2:g} / 6 points**" in page
+        assert f"## ex01_sigmoid: {ex1:g} / 3" in page and f"## ex02_relu: {ex2:g} / 3" in page
+    bob = (out / "feedback" / "bob.md").read_text(encoding="utf-8")
+    assert "`hidden_values` (cachée), 0 / 2, résultat faux" in bob
+
+
+def test_feedback_in_english_and_escaped(tmp_path):
+    write_reports(make_results(), tmp_path, lang="en")
+    slug = student_slugs(RUNS)["../<script>x"]
+    page = (tmp_path / "feedback" / f"{slug}.md").read_text(encoding="utf-8")
+    assert "# Feedback for ../&lt;script&gt;x" in page and "<script>" not in page
+    assert "EN ex02_relu/values: crashed" in page and "FR " not in page
+    assert "All checks passed." in (tmp_path / "feedback" / "alice.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("student", list(RUNS))
+def test_gradescope_schema(written, student):
+    out, _ = written
+    data = json.loads((out / "gradescope" / student_slugs(RUNS)[student] / "results.json").read_text())
+    assert set(data) == {"score", "max_score", "execution_time", "visibility", "tests"}
+    ex1, ex2, _ = EXPECTED[student]
+    assert (data["score"], data["max_score"]) == (ex1 + ex2, 6.0)
+    assert isinstance(data["execution_time"], int) and data["execution_time"] == 1  # ceil(3 x 0.25 s)
+    assert [t["name"] for t in data["tests"]] == [f"{e}: {c}" for e, c, _, _ in CHECKS]
+    for test, (_, _, points, hidden), outcome in zip(data["tests"], CHECKS, RUNS[student], strict=True):
+        assert {"name", "score", "max_score", "output", "visibility", "status"} <= set(test)
+        assert test["max_score"] == points
+        assert test["score"] == (points if outcome == "passed" else 0.0)
+        assert test["status"] == ("passed" if outcome == "passed" else "failed")
+        assert test["visibility"] == ("after_published" if hidden else "visible")
+        assert isinstance(test["output"], str) and test["output"]
+    assert sum(t["score"] for t in data["tests"]) == data["score"]
+
+
+def test_html_summary_and_histogram(written):
+    out, _ = written
+    page = (out / "summary.html").read_text(encoding="utf-8")
+    assert f'<img src="{HISTOGRAM_NAME}"' in page and "<script>" not in page and "&lt;script&gt;" in page
+    assert page.count("<table") == 3
+    for student in ["POINTS POSSIBLE", *RUNS]:
+        assert f"<td>{html.escape(student, quote=False)}</td>" in page
+    image = matplotlib.image.imread(out / HISTOGRAM_NAME)
+    assert image.shape[0] >= 300 and image.shape[1] >= 500
+
+
+def test_bad_language_and_empty_results_are_usage_errors(tmp_path):
+    from grader.errors import UsageError
+
+    with pytest.raises(UsageError, match="unknown language"):
+        write_reports(make_results(), tmp_path, lang="de")
+    with pytest.raises(UsageError, match="no results"):
+        write_reports([], tmp_path)
