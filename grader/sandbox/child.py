@@ -1,0 +1,168 @@
+"""The sandboxed child's main program: a standalone file, copied into the child's private folder and run
+as ``python -I -S <copy> <config.json>``. It imports only the standard library and NumPy, and never the
+grader (which the child cannot import anyway).
+
+Order matters: resource limits first, then ``sys.path`` built from the config (submission copy, standard
+library, overlay of allowed site-packages), then the request loop on the private pipe descriptors named in
+the config. Student output goes to descriptors 1 and 2, which the parent drains and caps; the protocol
+never uses them. Requests and replies are framed JSON (see ``values.pack``)::
+
+    {"op": "import", "module": m}                       -> {"status": s, "error": e}
+    {"op": "call", "module": m, "target": t, "kwargs": k} -> {"status": s, "value": v, "error": e}
+
+with ``s`` one of ok, missing, syntax_error, import_error, not_implemented, error, invalid, crashed.
+Nothing the child sends is trusted: the parent times the calls and checks every reply.
+"""
+
+import importlib
+import importlib.util
+import json
+import os
+import resource
+import sys
+import traceback
+
+MB = 1 << 20
+
+
+def set_limits(cfg):
+    """CPU seconds (hard cap for the child's life), address space, file size, open files, no core dumps;
+    processes only for non-root users (RLIMIT_NPROC does not bind root)."""
+    limits = [
+        (resource.RLIMIT_CORE, 0),
+        (resource.RLIMIT_AS, cfg["memory_mb"] * MB),
+        (resource.RLIMIT_FSIZE, cfg["file_mb"] * MB),
+        (resource.RLIMIT_NOFILE, cfg["open_files"]),
+        (resource.RLIMIT_CPU, cfg["cpu_s"]),
+    ]
+    if os.getuid() != 0:
+        limits.append((resource.RLIMIT_NPROC, cfg["processes"]))
+    for which, value in limits:
+        _soft, hard = resource.getrlimit(which)
+        cap = value if hard == resource.RLIM_INFINITY else min(value, hard)
+        resource.setrlimit(which, (cap, cap))
+
+
+def load_file(name, path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def main():
+    with open(sys.argv[1], encoding="utf-8") as fh:
+        cfg = json.load(fh)
+    set_limits(cfg)
+    sys.path[:] = [*sys.path, *cfg["overlay"]]
+    values = load_file("_dg_values", cfg["values"])
+    import numpy  # noqa: F401  (imported before the submission can shadow it)
+
+    rfd, wfd = cfg["rfd"], cfg["wfd"]
+    read, write, dumps, loads = os.read, os.write, json.dumps, json.loads
+    pack, unpack, encode, decode = values.pack, values.unpack, values.encode, values.decode
+    sys.path.insert(0, cfg["submission"])
+    sys.argv = ["submission"]
+    sys.stdin = None
+    imported = {}
+    state = {"harness": None}
+
+    def recv():
+        head = b""
+        while len(head) < 8:
+            chunk = read(rfd, 8 - len(head))
+            if not chunk:
+                return None
+            head += chunk
+        size, parts = unpack(head), []
+        while size:
+            chunk = read(rfd, min(size, 1 << 20))
+            if not chunk:
+                return None
+            parts.append(chunk)
+            size -= len(chunk)
+        return loads(b"".join(parts).decode("utf-8"))
+
+    def send(message):
+        data = memoryview(pack(dumps(message, allow_nan=False, separators=(",", ":")).encode("utf-8")))
+        while data:
+            data = data[write(wfd, data):]
+
+    def describe(err):
+        text = "".join(traceback.format_exception_only(type(err), err)).strip().splitlines()
+        return (text[-1] if text else type(err).__name__)[:500]
+
+    def do_import(name):
+        if name in imported:
+            return imported[name]
+        try:
+            importlib.import_module(name)
+            reply = {"status": "ok", "error": ""}
+        except SyntaxError as err:
+            reply = {"status": "syntax_error", "error": f"{type(err).__name__} line {err.lineno}: {err.msg}"}
+        except ModuleNotFoundError as err:
+            status = "missing" if err.name == name else "import_error"
+            reply = {"status": status, "error": describe(err)}
+        except MemoryError:
+            reply = {"status": "crashed", "error": "MemoryError at import: memory limit exceeded"}
+        except SystemExit as err:
+            reply = {"status": "import_error", "error": f"the module called sys.exit({err.code!r}) at import"}
+        except BaseException as err:
+            reply = {"status": "import_error", "error": describe(err)}
+        imported[name] = reply
+        return reply
+
+    def do_call(req):
+        reply = do_import(req["module"])
+        if reply["status"] != "ok":
+            return reply
+        module, target = sys.modules[req["module"]], req["target"]
+        if target.startswith("harness."):
+            if state["harness"] is None:
+                state["harness"] = load_file("_dg_harness", cfg["harness"])
+            fn = getattr(state["harness"], target.split(".", 1)[1])
+            args = (module,)
+        else:
+            fn = getattr(module, target, None)
+            args = ()
+            if not callable(fn):
+                return {"status": "missing", "error": f"{req['module']}.{target} is not defined"}
+        kwargs = decode(req["kwargs"])
+        try:
+            value = fn(*args, **kwargs)
+        except NotImplementedError:
+            return {"status": "not_implemented", "error": f"{target} raises NotImplementedError"}
+        except MemoryError:
+            return {"status": "crashed", "error": "MemoryError: memory limit exceeded"}
+        except SystemExit as err:
+            return {"status": "error", "error": f"{target} called sys.exit({err.code!r})"}
+        except BaseException as err:
+            return {"status": "error", "error": describe(err)}
+        try:
+            return {"status": "ok", "value": encode(value), "error": ""}
+        except (ValueError, TypeError, RecursionError) as err:
+            return {"status": "invalid", "error": f"returned value cannot be graded: {describe(err)}"}
+        except BaseException as err:
+            return {"status": "invalid", "error": f"returned value cannot be graded: {describe(err)}"}
+
+    send({"status": "ready"})
+    while True:
+        req = recv()
+        if req is None or req.get("op") == "exit":
+            break
+        try:
+            reply = do_import(req["module"]) if req["op"] == "import" else do_call(req)
+        except BaseException as err:
+            reply = {"status": "error", "error": f"sandbox: {describe(err)}"}
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BaseException:
+                pass
+        send(reply)
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
