@@ -1,0 +1,46 @@
+# Generated from solutions/ex15_transfer_learning.py by grader/make_stubs.py: do not edit.
+# ruff: noqa: F401, RUF100
+"""Exercise 15: transfer learning (report section 3.6): reuse the hidden layers of a network trained on
+digits 0-4 and fine-tune only a new output layer on digits 5-9.
+
+The pretrained network has tanh hidden layers and a linear output layer (softmax in the loss):
+``Ws[l]`` of shape (n_out, n_in), ``bs[l]`` of shape (n_out,), as in docs/ARCHITECTURE.md.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def hidden_features(Ws: list[np.ndarray], bs: list[np.ndarray], X: np.ndarray) -> np.ndarray:
+    """Transfert de représentation (section 3.6.2) : les activations de la dernière couche cachée,
+    ``a = tanh(... tanh(X W_1^T + b_1) ...)`` pour toutes les couches sauf la dernière.
+
+    The representation computed by every layer but the last (tanh layers).
+
+    Inputs:
+        Ws, bs: lists of L arrays, the pretrained network. X: array of shape (n, n_0).
+    Returns:
+        float64 array of shape (n, n_{L-1}).
+    """
+    raise NotImplementedError
+
+
+def fine_tune_output(
+    Ws: list[np.ndarray], bs: list[np.ndarray], X: np.ndarray, y: np.ndarray, n_classes: int, seed: int
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Fine-tuning (section 3.6.1 (b)) : gardez les couches cachées GELÉES (inchangées), remplacez la couche
+    de sortie par une nouvelle couche à ``n_classes`` sorties et entraînez-la seule (softmax + entropie
+    croisée) sur ``(X, y)``.
+
+    Keep the hidden layers frozen, replace the output layer by a new one with ``n_classes`` outputs and
+    train only that layer (softmax cross-entropy) on ``(X, y)``. Do not modify the arrays you receive.
+
+    Inputs:
+        Ws, bs: the pretrained network (lists of L arrays). X: (n, n_0). y: int array (n,), labels
+        0 .. n_classes-1. n_classes: int. seed: int, for the new layer's initialisation.
+    Returns:
+        (new_Ws, new_bs): lists of L arrays; the first L-1 equal to the inputs, the last of shapes
+        (n_classes, n_{L-1}) and (n_classes,).
+    """
+    raise NotImplementedError
