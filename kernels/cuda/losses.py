@@ -1,0 +1,171 @@
+"""Losses on the GPU (report 2.3.4-2.3.6), each returning ``(loss, dloss_dinput)`` in one pass: every
+thread writes the gradient of its elements and brings the sum of their loss terms to a block reduction.
+
+Batch conventions (``docs/ARCHITECTURE.md``): the loss is averaged over the batch (rows) and summed over the
+outputs, except ``mse`` which is averaged over every element:
+
+* ``quadratic``: ``J = 1/B sum 1/2 (y_hat - y)^2``, ``dJ/dy_hat = (y_hat - y) / B``;
+* ``mse``: ``J = 1/(B K) sum (y_hat - y)^2``, ``dJ/dy_hat = 2 (y_hat - y) / (B K)``;
+* ``binary_cross_entropy`` (probabilities ``p`` clipped to ``[eps, 1 - eps]``): ``J = 1/B sum bce(p, y)``;
+* ``softmax_cross_entropy`` (logits ``z``, one-hot or integer labels):
+  ``J = -1/B sum_i log softmax(z_i)_{y_i}``, ``dJ/dz = (softmax(z) - y) / B``.
+
+With device inputs the loss comes back as a 1-element device array (no synchronisation); with NumPy inputs
+it is a Python float and the gradient a NumPy array.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+from numba import cuda
+
+from kernels.cuda import _arrays, config, device
+from kernels.cuda.reduce import SHARED_DTYPE, block_sum_into
+
+_ql, _qg = device.quadratic_loss, device.quadratic_loss_grad
+_bl, _bg = device.binary_cross_entropy, device.binary_cross_entropy_grad
+
+BCE_EPS = 1e-7
+
+
+@functools.cache
+def _quadratic_kernel(tpb: int):
+    @cuda.jit
+    def kernel(p, y, lscale, gscale, grad, total):
+        shared = cuda.shared.array(tpb, dtype=SHARED_DTYPE)
+        acc = 0.0
+        for i in range(cuda.grid(1), p.size, cuda.gridsize(1)):
+            acc += _ql(p[i], y[i])
+            grad[i] = gscale * _qg(p[i], y[i])
+        block_sum_into(shared, lscale * acc, total)
+
+    return kernel
+
+
+@functools.cache
+def _bce_kernel(tpb: int):
+    @cuda.jit
+    def kernel(p, y, eps, lscale, gscale, grad, total):
+        shared = cuda.shared.array(tpb, dtype=SHARED_DTYPE)
+        acc = 0.0
+        for i in range(cuda.grid(1), p.size, cuda.gridsize(1)):
+            acc += _bl(p[i], y[i], eps)
+            grad[i] = gscale * _bg(p[i], y[i], eps)
+        block_sum_into(shared, lscale * acc, total)
+
+    return kernel
+
+
+@functools.cache
+def _softmax_ce_kernel(tpb: int):
+    @cuda.jit
+    def kernel(z, y, lscale, gscale, grad, total):
+        shared = cuda.shared.array(tpb, dtype=SHARED_DTYPE)
+        acc = 0.0
+        for i in range(cuda.grid(1), z.shape[0], cuda.gridsize(1)):
+            zmax = z[i, 0]
+            for k in range(1, z.shape[1]):
+                zmax = max(zmax, z[i, k])
+            s = 0.0
+            for k in range(z.shape[1]):
+                s += math.exp(z[i, k] - zmax)
+            log_s = math.log(s)
+            for k in range(z.shape[1]):
+                log_p = z[i, k] - zmax - log_s
+                acc -= y[i, k] * log_p
+                grad[i, k] = gscale * (math.exp(log_p) - y[i, k])
+        block_sum_into(shared, lscale * acc, total)
+
+    return kernel
+
+
+def loss_into(name: str, y_hat, y, grad, total, loss_scale: float, grad_scale: float, eps: float = BCE_EPS):
+    """Device-level launch: ``grad = grad_scale * dl/dy_hat`` and ``total[0] += loss_scale * sum l`` where
+    ``l`` is the per-element (per-row for softmax_cross_entropy) loss term; every array is on the device."""
+    tpb = config.THREADS_PER_BLOCK
+    cast = y_hat.dtype.type
+    if name in ("quadratic", "mse"):
+        _quadratic_kernel(tpb)[config.blocks_for(y_hat.size), tpb](
+            _arrays.flat(y_hat), _arrays.flat(y), loss_scale, cast(grad_scale), _arrays.flat(grad), total
+        )
+    elif name == "binary_cross_entropy":
+        _bce_kernel(tpb)[config.blocks_for(y_hat.size), tpb](
+            _arrays.flat(y_hat),
+            _arrays.flat(y),
+            cast(eps),
+            loss_scale,
+            cast(grad_scale),
+            _arrays.flat(grad),
+            total,
+        )
+    elif name == "softmax_cross_entropy":
+        _softmax_ce_kernel(tpb)[config.blocks_for(y_hat.shape[0]), tpb](
+            y_hat, y, loss_scale, cast(grad_scale), grad, total
+        )
+    else:
+        raise ValueError(f"unknown loss {name!r}; expected one of {', '.join(NAMES)}")
+
+
+def scales(name: str, shape: tuple[int, int]) -> tuple[float, float]:
+    """``(loss_scale, grad_scale)`` multiplying the summed rule and its derivative: ``1/B`` for every loss
+    but ``mse``, which uses ``2/(B K)`` (twice the quadratic rule, averaged over every element)."""
+    if name == "mse":
+        n = shape[0] * shape[1]
+        return 2.0 / n, 2.0 / n
+    return 1.0 / shape[0], 1.0 / shape[0]
+
+
+def _loss(name: str, y_hat, y, eps: float = BCE_EPS):
+    on_device = _arrays.is_device(y_hat)
+    pd = _arrays.to_device(y_hat, "y_hat")
+    yd = _arrays.to_device(y, "y")
+    _arrays.same_shape(("y_hat", pd), ("y", yd))
+    if pd.ndim != 2:
+        raise ValueError(f"{name} expects (batch, outputs) arrays, got shape {tuple(pd.shape)}")
+    grad = cuda.device_array(tuple(pd.shape), dtype=pd.dtype)
+    total = cuda.to_device(np.zeros(1, dtype=np.float64))
+    loss_into(name, pd, yd, grad, total, *scales(name, tuple(pd.shape)), eps=eps)
+    if on_device:
+        return total, grad
+    return float(total.copy_to_host()[0]), grad.copy_to_host()
+
+
+def quadratic(y_hat, y):
+    """Quadratic cost ``1/B sum 1/2 (y_hat - y)^2`` and its gradient ``(y_hat - y) / B`` (2.3.4-2.3.6)."""
+    return _loss("quadratic", y_hat, y)
+
+
+def mse(y_hat, y):
+    """Mean squared error ``1/(B K) sum (y_hat - y)^2`` (the quadratic rule times 2, over every element)."""
+    return _loss("mse", y_hat, y)
+
+
+def binary_cross_entropy(p, y, eps: float = BCE_EPS):
+    """Binary cross-entropy ``1/B sum -(y log p + (1 - y) log(1 - p))``, ``p`` clipped to ``[eps, 1-eps]``."""
+    return _loss("binary_cross_entropy", p, y, eps)
+
+
+def one_hot(labels: np.ndarray, classes: int, dtype) -> np.ndarray:
+    """``(batch, classes)`` one-hot matrix of integer labels."""
+    labels = np.asarray(labels)
+    if labels.size and (labels.min() < 0 or labels.max() >= classes):
+        raise ValueError(f"labels must lie in [0, {classes})")
+    y = np.zeros((labels.size, classes), dtype=dtype)
+    y[np.arange(labels.size), labels] = 1
+    return y
+
+
+def softmax_cross_entropy(z, y):
+    """Softmax cross-entropy of logits ``z`` (``(batch, classes)``) against one-hot ``y`` (or integer labels
+    on the host): ``J = 1/B sum_i -sum_k y_ik log softmax(z_i)_k``, ``dJ/dz = (softmax(z) - y) / B``."""
+    if not _arrays.is_device(y) and np.asarray(y).ndim == 1:
+        y = one_hot(y, np.shape(z)[1], np.dtype(z.dtype))
+    return _loss("softmax_cross_entropy", z, y)
+
+
+NAMES = ("quadratic", "mse", "binary_cross_entropy", "softmax_cross_entropy")
+
+__all__ = ["binary_cross_entropy", "mse", "quadratic", "softmax_cross_entropy"]

@@ -1,0 +1,185 @@
+"""Minibatch training on the GPU (report 3.2, Algorithm of SGD): parameters, gradients, optimizer state and
+the whole data set stay on the device; each step gathers its batch rows there, runs the forward pass, the
+loss, the backward pass and ONE fused optimizer kernel over the flat parameter vector. The host only draws
+the epoch's permutation (``numpy.random.default_rng(seed).permutation(n)`` per epoch, copied once per
+epoch) and reads the per-epoch losses back once at the end.
+
+Conventions: the batches of an epoch are consecutive slices of the permutation, the last one possibly
+shorter; an epoch's loss is the mean of its batch losses, each computed before that batch's update;
+Nesterov evaluates the gradient at the look-ahead point ``w - eta beta v``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import cuda
+
+from kernels.cuda import _arrays, config, elementwise, layers, losses, optim
+
+
+@cuda.jit
+def gather_rows(src, idx, start, out):
+    """``out[r, :] = src[idx[start + r], :]`` for the rows of ``out``."""
+    n_cols = src.shape[1]
+    for t in range(cuda.grid(1), out.shape[0] * n_cols, cuda.gridsize(1)):
+        r = t // n_cols
+        c = t - r * n_cols
+        out[r, c] = src[idx[start + r], c]
+
+
+@dataclass
+class DeviceNet:
+    """A dense network laid out in one flat device vector: ``[W0, b0, W1, b1, ...]`` (row-major ``W``)."""
+
+    shapes: list[tuple[int, int]]
+    activations: tuple[str, ...]
+    params: object
+    grads: object
+
+    @classmethod
+    def from_host(cls, Ws, bs, activations) -> DeviceNet:
+        Ws = [np.ascontiguousarray(W) for W in Ws]
+        flat = np.concatenate(
+            [np.concatenate([W.ravel(), np.asarray(b).ravel()]) for W, b in zip(Ws, bs, strict=True)]
+        )
+        params = cuda.to_device(flat)
+        grads = cuda.device_array_like(params)
+        return cls([tuple(W.shape) for W in Ws], tuple(activations), params, grads)
+
+    def views(self, buf) -> list[tuple[object, object]]:
+        """Per-layer ``(W, b)`` views into the flat vector ``buf`` (a device or a NumPy array)."""
+        out, off = [], 0
+        for n_out, n_in in self.shapes:
+            W = buf[off : off + n_out * n_in].reshape((n_out, n_in))
+            off += n_out * n_in
+            out.append((W, buf[off : off + n_out]))
+            off += n_out
+        return out
+
+    def to_host(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        return [(W.copy(), b.copy()) for W, b in self.views(self.params.copy_to_host())]
+
+
+class _Workspace:
+    """Per-layer device buffers sized for the largest batch; shorter batches use leading-row views."""
+
+    def __init__(self, net: DeviceNet, n_in: int, n_out_last: int, batch: int, dtype) -> None:
+        self.x = cuda.device_array((batch, n_in), dtype=dtype)
+        self.y = cuda.device_array((batch, n_out_last), dtype=dtype)
+        self.z = [cuda.device_array((batch, n_out), dtype=dtype) for n_out, _ in net.shapes]
+        self.a = [cuda.device_array((batch, n_out), dtype=dtype) for n_out, _ in net.shapes]
+        self.delta = [cuda.device_array((batch, n_out), dtype=dtype) for n_out, _ in net.shapes]
+        self.da = [cuda.device_array((batch, n_in_l), dtype=dtype) for _, n_in_l in net.shapes]
+
+
+def _forward_backward(
+    net: DeviceNet, buf, ws: _Workspace, rows: int, loss: str, loss_total, lscale: float, act_hp
+):
+    """Gradients of the batch loss into ``net.grads`` at the parameters ``buf``; adds ``lscale * loss`` to
+    ``loss_total[0]``."""
+    params = net.views(buf)
+    grads = net.views(net.grads)
+    a_prev = ws.x[:rows]
+    for l, (W, b) in enumerate(params):
+        z, a = ws.z[l][:rows], ws.a[l][:rows]
+        layers.gemm(a_prev, W, z, trans_b=True, bias=b)
+        layers.apply_activation(net.activations[l], z, a, **act_hp)
+        a_prev = a
+    y = ws.y[:rows]
+    last = len(params) - 1
+    dA = ws.delta[last][:rows]
+    loss_scale, grad_scale = losses.scales(loss, (rows, y.shape[1]))
+    losses.loss_into(loss, a_prev, y, dA, loss_total, loss_scale * lscale, grad_scale)
+    for l in range(last, -1, -1):
+        delta = ws.delta[l][:rows]
+        elementwise.chain(net.activations[l], dA, ws.z[l][:rows], delta, **act_hp)
+        dW, db = grads[l]
+        a_in = ws.x[:rows] if l == 0 else ws.a[l - 1][:rows]
+        layers.gemm(delta, a_in, dW, trans_a=True)
+        layers.column_sums[config.blocks_for(db.size), config.THREADS_PER_BLOCK](delta, db)
+        if l > 0:
+            dA = ws.da[l][:rows]
+            layers.gemm(delta, params[l][0], dA)
+
+
+def train_net(
+    net: DeviceNet,
+    X,
+    Y,
+    *,
+    optimizer: str,
+    hp: dict,
+    epochs: int,
+    batch_size: int,
+    seed: int,
+    loss: str = "quadratic",
+    activation_hp: dict | None = None,
+) -> np.ndarray:
+    """Train ``net`` in place on the device; returns the per-epoch losses (float64, length ``epochs``)."""
+    if loss not in losses.NAMES:
+        raise ValueError(f"unknown loss {loss!r}; expected one of {', '.join(losses.NAMES)}")
+    if "softmax" in net.activations:
+        raise ValueError("train the logits (activation 'identity') with loss='softmax_cross_entropy'")
+    dtype = net.params.dtype
+    Xd = _arrays.to_device(np.asarray(X, dtype=dtype) if not _arrays.is_device(X) else X, "X")
+    if loss == "softmax_cross_entropy" and not _arrays.is_device(Y) and np.asarray(Y).ndim == 1:
+        Y = losses.one_hot(Y, net.shapes[-1][0], dtype)
+    Yd = _arrays.to_device(np.asarray(Y, dtype=dtype) if not _arrays.is_device(Y) else Y, "Y")
+    n = Xd.shape[0]
+    if Xd.shape[1] != net.shapes[0][1] or tuple(Yd.shape) != (n, net.shapes[-1][0]):
+        raise ValueError(
+            f"X {tuple(Xd.shape)} / Y {tuple(Yd.shape)} do not fit a network "
+            f"{net.shapes[0][1]} -> {net.shapes[-1][0]}"
+        )
+    batch = min(int(batch_size), n)
+    ws = _Workspace(net, Xd.shape[1], Yd.shape[1], batch, dtype)
+    state = optim.init_state(optimizer, net.params)
+    ahead = cuda.device_array_like(net.params) if optimizer == "nesterov" else None
+    totals = cuda.to_device(np.zeros(epochs, dtype=np.float64))
+    rng = np.random.default_rng(seed)
+    n_batches = (n + batch - 1) // batch
+    act_hp = dict(activation_hp or {})
+    for e in range(epochs):
+        idx = cuda.to_device(rng.permutation(n).astype(np.int64))
+        for start in range(0, n, batch):
+            rows = min(batch, n - start)
+            tpb = config.THREADS_PER_BLOCK
+            gather_rows[config.blocks_for(rows * Xd.shape[1]), tpb](Xd, idx, start, ws.x[:rows])
+            gather_rows[config.blocks_for(rows * Yd.shape[1]), tpb](Yd, idx, start, ws.y[:rows])
+            buf = net.params
+            if ahead is not None:
+                optim.nesterov_lookahead(net.params, state, out=ahead, lr=hp["lr"], beta=hp["beta"])
+                buf = ahead
+            _forward_backward(net, buf, ws, rows, loss, totals[e : e + 1], 1.0 / n_batches, act_hp)
+            optim.step(optimizer, net.params, net.grads, state, **hp)
+    return totals.copy_to_host()
+
+
+def train(
+    mlp, X, Y, *, optimizer: str, hp: dict, epochs: int, batch_size: int, seed: int, loss: str = "quadratic"
+):
+    """Train ``mlp`` (anything with per-layer ``W``, ``b`` lists and ``activations``, as ``kernels.mlp.MLP``)
+    on the GPU and write the trained weights back into ``mlp.W[l]``, ``mlp.b[l]`` in place; returns the
+    per-epoch losses."""
+    net = DeviceNet.from_host(mlp.W, mlp.b, mlp.activations)
+    out = train_net(
+        net,
+        X,
+        Y,
+        optimizer=optimizer,
+        hp=hp,
+        epochs=epochs,
+        batch_size=batch_size,
+        seed=seed,
+        loss=loss,
+        activation_hp=getattr(mlp, "activation_hp", None),
+    )
+    for (W, b), (W_new, b_new) in zip(zip(mlp.W, mlp.b, strict=True), net.to_host(), strict=True):
+        W[...] = W_new
+        b[...] = b_new
+    return out
+
+
+__all__ = ["DeviceNet", "train", "train_net"]
