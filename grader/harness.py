@@ -1,0 +1,173 @@
+"""Scenarios: public, trusted-free code that calls a student's functions several times.
+
+A check whose target is ``"harness.NAME"`` runs ``NAME(module, **inputs)`` in the sandboxed child, where
+``module`` is the student's exercise module, and sends back what it returns (plain data only). This file
+is copied into the child: it imports only the standard library and NumPy, never ``grader`` nor
+``solutions``. Nothing here decides a grade; the parent compares what comes back.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+# --------------------------------------------------------------------------- optimizers (3.1, 3.2)
+
+
+def _quadratic_grad(w: np.ndarray, scales: np.ndarray, center: np.ndarray) -> np.ndarray:
+    """Gradient of ``f(w) = 1/2 sum_i scales_i (w_i - center_i)^2``."""
+    return scales * (w - center)
+
+
+def run_optimizer(
+    module: ModuleType,
+    name: str,
+    w0: np.ndarray,
+    scales: np.ndarray,
+    center: np.ndarray,
+    steps: int,
+    hp: dict[str, float],
+) -> dict[str, Any]:
+    """``steps`` steps of optimizer ``name`` (sgd, momentum, nesterov, adagrad, rmsprop, adam) of an
+    exercise-11 module on ``f(w) = 1/2 sum scales (w - center)^2``, feeding each returned state into the
+    next step; returns the final parameters and state, and whether any call modified its arguments."""
+    w = np.array(w0, dtype=np.float64)
+    state = [np.zeros_like(w) for _ in range({"sgd": 0, "adam": 2}.get(name, 1))]
+    mutated = False
+    for t in range(1, steps + 1):
+        before = [w.copy(), *(s.copy() for s in state)]
+        if name == "nesterov":
+            w_ahead = np.asarray(module.nesterov_lookahead(w, state[0], **hp), dtype=np.float64)
+            g = _quadratic_grad(w_ahead, scales, center)
+        else:
+            g = _quadratic_grad(w, scales, center)
+        g_before = g.copy()
+        if name == "sgd":
+            out = (module.sgd_step(w, g, **hp),)
+        elif name == "adam":
+            out = module.adam_step(w, g, *state, t, **hp)
+        else:
+            out = getattr(module, f"{name}_step")(w, g, *state, **hp)
+        mutated |= not all(np.array_equal(a, b) for a, b in zip([w, *state], before, strict=True))
+        mutated |= not np.array_equal(g, g_before)
+        w, *state = (np.array(x, dtype=np.float64) for x in out)
+    return {"w": w, "state": state, "inputs_unchanged": not mutated}
+
+
+# --------------------------------------------------------------------------- gradient check (2.3.4)
+
+
+def numerical_gradient_of_test_function(
+    module: ModuleType, x: np.ndarray, A: np.ndarray, h: float
+) -> dict[str, Any]:
+    """The student's ``numerical_gradient`` of ``f(x) = sum(tanh(A x)) + 1/2 ||x||^2``, and whether ``x``
+    was left unchanged."""
+
+    def f(v: np.ndarray) -> float:
+        return float(np.sum(np.tanh(A @ v.reshape(-1))) + 0.5 * np.sum(v * v))
+
+    x = np.array(x, dtype=np.float64)
+    before = x.copy()
+    grad = np.asarray(module.numerical_gradient(f, x, h), dtype=np.float64)
+    return {"grad": grad, "x_unchanged": bool(np.array_equal(x, before))}
+
+
+# --------------------------------------------------------------------------- training (3.5, 3.6)
+
+
+def train_and_predict(
+    module: ModuleType, X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray, seed: int
+) -> np.ndarray:
+    """Train with the student's ``train_mlp`` and return the student's ``predict`` on ``X_test``; the test
+    labels never enter the child."""
+    params = module.train_mlp(X_train, y_train, seed)
+    return np.asarray(module.predict(params, X_test)).astype(np.int64).reshape(-1)
+
+
+def _transfer(
+    module: ModuleType, Ws: list, bs: list, X: np.ndarray, y: np.ndarray, n_classes: int, seed: int
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    Ws = [np.array(W, dtype=np.float64) for W in Ws]
+    bs = [np.array(b, dtype=np.float64) for b in bs]
+    new_Ws, new_bs = module.fine_tune_output(Ws, bs, X, y, n_classes, seed)
+    return [np.asarray(W, dtype=np.float64) for W in new_Ws], [
+        np.asarray(b, dtype=np.float64) for b in new_bs
+    ]
+
+
+def transfer_predict(
+    module: ModuleType,
+    Ws: list,
+    bs: list,
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    X_test: np.ndarray,
+    n_classes: int,
+    seed: int,
+) -> np.ndarray:
+    """Fine-tune with the student's ``fine_tune_output``, then predict ``X_test`` with the network it
+    returned (tanh hidden layers, linear output, arg max) computed here, not by the student."""
+    new_Ws, new_bs = _transfer(module, Ws, bs, X_train, y_train, n_classes, seed)
+    a = np.asarray(X_test, dtype=np.float64)
+    for W, b in zip(new_Ws[:-1], new_bs[:-1], strict=True):
+        a = np.tanh(a @ W.T + b)
+    return np.argmax(a @ new_Ws[-1].T + new_bs[-1], axis=1).astype(np.int64)
+
+
+def transfer_hidden_layers(
+    module: ModuleType,
+    Ws: list,
+    bs: list,
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    n_classes: int,
+    seed: int,
+) -> dict[str, Any]:
+    """The layers that must stay frozen (all but the last) as ``fine_tune_output`` returned them, and the
+    shapes of the new output layer."""
+    new_Ws, new_bs = _transfer(module, Ws, bs, X_train, y_train, n_classes, seed)
+    return {
+        "Ws": new_Ws[:-1],
+        "bs": new_bs[:-1],
+        "output_shapes": [list(new_Ws[-1].shape), list(new_bs[-1].shape)],
+    }
+
+
+# --------------------------------------------------------------------------- the fused Adam step (3.2.7)
+
+
+def fused_adam_steps(
+    module: ModuleType,
+    w: np.ndarray,
+    g: np.ndarray,
+    m: np.ndarray,
+    v: np.ndarray,
+    t0: int,
+    steps: int,
+    hp: dict[str, float],
+) -> dict[str, np.ndarray]:
+    """``steps`` in-place calls of ``adam_step_fused`` with ``t = t0 + 1, ..., t0 + steps`` and the same
+    gradient; returns the arrays after the last call."""
+    w, g, m, v = (np.array(a, dtype=np.float64) for a in (w, g, m, v))
+    for t in range(t0 + 1, t0 + steps + 1):
+        module.adam_step_fused(w, g, m, v, t, hp["lr"], hp["beta1"], hp["beta2"], hp["eps"])
+    return {"w": w, "m": m, "v": v}
+
+
+def fused_adam_benchmark(module: ModuleType, n: int, steps: int, seed: int) -> list[float]:
+    """The timed scenario: allocate ``n`` parameters in the child, call ``adam_step_fused`` once on a tiny
+    array (so compilation is not timed when the engine repeats the call), run ``steps`` steps on the full
+    arrays, return a checksum ``[sum w, sum m, sum v, w[0], w[-1]]``. The engine runs the same scenario
+    on the reference module and compares the times."""
+    rng = np.random.default_rng(seed)
+    tiny = [np.ones(4) for _ in range(4)]
+    module.adam_step_fused(*tiny, 1, 1e-3, 0.9, 0.999, 1e-8)
+    w = rng.standard_normal(n)
+    g = rng.standard_normal(n)
+    m = np.full(n, 0.0)  # written now, not backed by the zero page while timed
+    v = np.full(n, 0.0)
+    for t in range(1, steps + 1):
+        module.adam_step_fused(w, g, m, v, t, 1e-3, 0.9, 0.999, 1e-8)
+    return [float(w.sum()), float(m.sum()), float(v.sum()), float(w[0]), float(w[-1])]

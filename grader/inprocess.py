@@ -1,0 +1,98 @@
+"""Grade a directory of exercise modules IN THIS PROCESS: for trusted code only.
+
+This is how the tests grade ``solutions/``, the generated stubs and hand-made mutants of the solutions
+without the sandbox. It imports the modules and calls them in the grader's own interpreter, so it offers
+no protection at all: never point it at a student's submission (``deepgrade grade`` runs those in the
+sandboxed child). Values still make the round trip through ``grader.values`` as they would from the
+child, and are judged by ``grader.compare`` with the feedback of ``grader.messages``. Timing checks are
+judged on their value only; their speed is measured by the engine.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import time
+from pathlib import Path
+from types import ModuleType
+
+from grader.compare import judge
+from grader.expected import call_target, make_case, plain
+from grader.messages import feedback
+from grader.model import Check, CheckResult, Exercise, Outcome
+from grader.registry import EXERCISES
+from grader.values import ValueEncodingError
+
+
+def _load(path: Path, exercise: Exercise) -> tuple[ModuleType | None, Outcome, str]:
+    file = path / f"{exercise.id}.py"
+    if not file.exists():
+        return None, Outcome.MISSING, f"no file {file.name}"
+    name = f"_deepgrade_inprocess_{abs(hash(str(path.resolve())))}_{exercise.id}"
+    spec = importlib.util.spec_from_file_location(name, file)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as exc:
+        return None, Outcome.SYNTAX_ERROR, f"{type(exc).__name__}: {exc.msg} (line {exc.lineno})"
+    except Exception as exc:
+        return None, Outcome.IMPORT_ERROR, f"{type(exc).__name__}: {exc}"
+    sys.modules.pop(name, None)
+    return module, Outcome.PASSED, ""
+
+
+def _run(
+    module: ModuleType, exercise: Exercise, check: Check, student_id: str, secret: str | None
+) -> tuple[Outcome, str]:
+    case = make_case(exercise, check, student_id=student_id, secret=secret)
+    if not check.target.startswith("harness.") and not hasattr(module, check.target):
+        return Outcome.MISSING, f"no function {check.target} in {exercise.id}.py"
+    try:
+        got = call_target(module, check.target, case.inputs)
+    except NotImplementedError:
+        return Outcome.NOT_IMPLEMENTED, "NotImplementedError"
+    except AttributeError as exc:
+        return Outcome.MISSING, str(exc)
+    except Exception as exc:
+        return Outcome.ERROR, f"{type(exc).__name__}: {exc}"
+    try:
+        got = plain(got)
+    except (ValueEncodingError, ValueError, TypeError) as exc:
+        return Outcome.INVALID, f"cannot send back the value: {exc}"
+    return judge(check, case.expected, got)
+
+
+def grade_directory(
+    path: str | Path, *, student_id: str = "solutions", secret: str | None = None, public_only: bool = False
+) -> list[CheckResult]:
+    """One ``CheckResult`` per check of the registry for the modules ``<path>/<exercise id>.py``, run in
+    this process (trusted code only: see the module docstring)."""
+    path = Path(path)
+    results: list[CheckResult] = []
+    for exercise in EXERCISES:
+        module, load_outcome, load_detail = _load(path, exercise)
+        for check in exercise.checks:
+            if public_only and check.hidden:
+                continue
+            start = time.perf_counter()
+            if module is None:
+                outcome, detail = load_outcome, load_detail
+            else:
+                outcome, detail = _run(module, exercise, check, student_id, secret)
+            results.append(
+                CheckResult(
+                    student=student_id,
+                    exercise=exercise.id,
+                    check=check.name,
+                    points=check.points if outcome is Outcome.PASSED else 0.0,
+                    max_points=check.points,
+                    outcome=outcome,
+                    reason=detail,
+                    message_fr=feedback(exercise, check, outcome, detail, "fr"),
+                    message_en=feedback(exercise, check, outcome, detail, "en"),
+                    duration_s=time.perf_counter() - start,
+                    hidden=check.hidden,
+                )
+            )
+    return results
