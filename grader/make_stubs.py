@@ -22,8 +22,7 @@ EXERCISES = ROOT / "exercises"
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 HEADER = (
-    "# Generated from solutions/{name} by grader/make_stubs.py: do not edit.\n"
-    "# ruff: noqa: F401, RUF100\n"
+    "# Generated from solutions/{name} by grader/make_stubs.py: do not edit.\n# ruff: noqa: F401, RUF100\n"
 )
 STUB = "raise NotImplementedError"
 
