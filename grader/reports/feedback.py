@@ -4,8 +4,10 @@ points, every check's message and the report sections to reread."""
 from __future__ import annotations
 
 import html
-
-import pandas as pd
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from grader.model import Outcome, Text
 
@@ -52,33 +54,41 @@ def outcome_label(outcome: str, lang: str) -> str:
 
 
 def feedback_markdown(
-    student: str, rows: pd.DataFrame, lang: str, sections: dict[tuple[str, str], str] | None = None
+    student: str,
+    rows: Sequence[Mapping[str, Any]],
+    lang: str,
+    sections: Mapping[tuple[str, str], str] | None = None,
 ) -> str:
-    """The feedback page of one student from its rows of the long table (messages included) plus the
-    checks it has no record of (``points`` 0, ``outcome`` missing). ``sections`` maps (exercise, check)
-    to the report section of the check, when the registry is at hand."""
+    """The feedback page of one student from its records of the long table (messages included, a
+    ``missing`` record for each check with no result), grouped by exercise in the order given.
+    ``sections`` maps (exercise, check) to the report section of the check, when the registry is at hand."""
     sections = sections or {}
     message = "message_fr" if lang == "fr" else "message_en"
-    total, possible = rows["points"].sum(), rows["max_points"].sum()
-    lines = [f"# {_T['title'](lang)} {_md(student)}", "", f"**{_T['total'](lang)}: {_num(total)} / "
-             f"{_num(possible)} {_T['points'](lang)}**", ""]
-    if (rows["outcome"] == Outcome.PASSED).all():
+    total, possible = math.fsum(r["points"] for r in rows), math.fsum(r["max_points"] for r in rows)
+    lines = [
+        f"# {_T['title'](lang)} {_md(student)}",
+        "",
+        f"**{_T['total'](lang)}: {_num(total)} / {_num(possible)} {_T['points'](lang)}**",
+        "",
+    ]
+    if all(r["outcome"] == Outcome.PASSED for r in rows):
         lines += [_T["all_passed"](lang), ""]
-    for exercise, checks in rows.groupby("exercise", sort=True):
-        scored, possible_ex = _num(checks["points"].sum()), _num(checks["max_points"].sum())
-        lines += [f"## {_md(exercise)}: {scored} / {possible_ex}", ""]
+    for exercise, group in itertools.groupby(rows, key=lambda r: r["exercise"]):
+        checks = list(group)
+        scored = _num(math.fsum(r["points"] for r in checks))
+        lines += [f"## {_md(exercise)}: {scored} / {_num(math.fsum(r['max_points'] for r in checks))}", ""]
         reread = []
-        for row in checks.itertuples():
-            mark = "✅" if row.outcome == Outcome.PASSED else "❌"
-            hidden = f" ({_T['hidden'](lang)})" if row.hidden else ""
-            text = cell_text(getattr(row, message)) or cell_text(row.reason)
-            detail = f": {_md(text)}" if text.strip() else ""
+        for row in checks:
+            mark = "✅" if row["outcome"] == Outcome.PASSED else "❌"
+            hidden = f" ({_T['hidden'](lang)})" if row["hidden"] else ""
+            text = cell_text(row[message]) or cell_text(row["reason"])
+            detail = f": {_md(text)}" if text else ""
             lines.append(
-                f"- {mark} `{_md(row.check)}`{hidden}, {_num(row.points)} / {_num(row.max_points)}, "
-                f"{outcome_label(row.outcome, lang)}{detail}"
+                f"- {mark} {_md(row['check'])}{hidden}, {_num(row['points'])} / {_num(row['max_points'])}, "
+                f"{outcome_label(row['outcome'], lang)}{detail}"
             )
-            section = sections.get((exercise, row.check))
-            if row.outcome != Outcome.PASSED and section and section not in reread:
+            section = sections.get((exercise, row["check"]))
+            if row["outcome"] != Outcome.PASSED and section and section not in reread:
                 reread.append(section)
         if reread:
             where = ", ".join(f"{_T['section'](lang)} {s}" for s in reread)

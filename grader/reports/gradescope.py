@@ -8,34 +8,33 @@ are shown to the student only once grades are published (``after_published``).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from typing import Any
-
-import pandas as pd
 
 from grader.model import Outcome
 from grader.reports.feedback import cell_text, outcome_label
 
 
-def gradescope_results(rows: pd.DataFrame, lang: str) -> dict[str, Any]:
-    """The ``results.json`` object of one student from its rows of the long table."""
+def gradescope_results(rows: Sequence[Mapping[str, Any]], lang: str) -> dict[str, Any]:
+    """The ``results.json`` object of one student from its records of the long table; ``score`` and
+    ``max_score`` are the sums over its checks, ``execution_time`` the summed durations, rounded up."""
     message = "message_fr" if lang == "fr" else "message_en"
     tests = []
-    for number, row in enumerate(rows.itertuples(), start=1):
-        text = cell_text(getattr(row, message)) or cell_text(row.reason)
-        output = outcome_label(row.outcome, lang) + (f": {text}" if text.strip() else "")
+    for number, row in enumerate(rows, start=1):
+        text = cell_text(row[message]) or cell_text(row["reason"])
         tests.append({
-            "name": f"{row.exercise}: {row.check}",
+            "name": f"{row['exercise']}: {row['check']}",
             "number": str(number),
-            "score": float(row.points),
-            "max_score": float(row.max_points),
-            "status": "passed" if row.outcome == Outcome.PASSED else "failed",
-            "output": output,
-            "visibility": "after_published" if row.hidden else "visible",
+            "score": float(row["points"]),
+            "max_score": float(row["max_points"]),
+            "status": "passed" if row["outcome"] == Outcome.PASSED else "failed",
+            "output": outcome_label(row["outcome"], lang) + (f": {text}" if text else ""),
+            "visibility": "after_published" if row["hidden"] else "visible",
         })
-    duration = float(rows["duration_s"].fillna(0.0).sum())
+    duration = math.fsum(d for r in rows if math.isfinite(d := float(r["duration_s"])))
     return {
-        "score": float(rows["points"].sum()),
-        "max_score": float(rows["max_points"].sum()),
+        "score": math.fsum(float(r["points"]) for r in rows),
+        "max_score": math.fsum(float(r["max_points"]) for r in rows),
         "execution_time": math.ceil(duration),
         "visibility": "visible",
         "tests": tests,

@@ -25,9 +25,16 @@ POINTS_POSSIBLE = "POINTS POSSIBLE"
 PROBLEMS = (Outcome.SYNTAX_ERROR, Outcome.IMPORT_ERROR, Outcome.TIMEOUT, Outcome.CRASHED)
 
 
-def long_table(results: Sequence[CheckResult]) -> pd.DataFrame:
-    """One row per (student, exercise, check), students and exercises sorted, checks in recorded order."""
-    frame = pd.DataFrame([dataclasses.asdict(r) for r in results], columns=[f.name for f in _fields()])
+Results = Sequence[CheckResult] | pd.DataFrame  # check results, or their long table
+
+
+def long_table(results: Results) -> pd.DataFrame:
+    """One row per (student, exercise, check) with every field of the results, students and exercises
+    sorted, checks in recorded order. A frame is taken as an already built long table."""
+    if isinstance(results, pd.DataFrame):
+        return results
+    names = [f.name for f in dataclasses.fields(CheckResult)]
+    frame = pd.DataFrame([tuple(getattr(r, n) for n in names) for r in results], columns=names)
     frame["outcome"] = frame["outcome"].map(str)
     frame = frame.drop_duplicates(["student", "exercise", "check"], keep="last")
     frame = frame.sort_values(["student", "exercise"], kind="stable").reset_index(drop=True)
@@ -69,7 +76,7 @@ def _status(long: pd.DataFrame) -> pd.Series:
     return long.groupby("student")[["outcome", "exercise"]].apply(describe)
 
 
-def summarise(results: Sequence[CheckResult]) -> pd.DataFrame:
+def summarise(results: Results) -> pd.DataFrame:
     """One row per student: ``points``, ``max_points``, ``percent`` (100 points/max_points), ``passed``
     (checks passed), ``checks`` (checks in the run) and ``status`` (``ok`` or the problems met)."""
     long = long_table(results)
@@ -88,7 +95,7 @@ def _percent(points: pd.Series, max_points: float) -> pd.Series:
     return 100.0 * points / max_points if max_points > 0 else pd.Series(np.nan, index=points.index)
 
 
-def wide_table(results: Sequence[CheckResult]) -> pd.DataFrame:
+def wide_table(results: Results) -> pd.DataFrame:
     """One row per student: points per exercise, ``total``, ``percent`` and ``status``; the first row,
     student ``POINTS POSSIBLE``, holds the maximum of each column (as in otter-grader's final grades)."""
     long = long_table(results)
@@ -96,7 +103,7 @@ def wide_table(results: Sequence[CheckResult]) -> pd.DataFrame:
     per_exercise = grid.pivot_table(index="student", columns="exercise", values="points", aggfunc="sum")
     per_exercise.columns.name = None
     possible = checks_possible(long).groupby("exercise")["max_points"].sum()
-    summary = summarise(results).set_index("student")
+    summary = summarise(long).set_index("student")
     wide = per_exercise[list(possible.index)].copy()
     wide["total"] = summary["points"]
     wide["percent"] = summary["percent"]
@@ -110,10 +117,11 @@ def wide_table(results: Sequence[CheckResult]) -> pd.DataFrame:
     return wide.reset_index()
 
 
-def check_stats(results: Sequence[CheckResult]) -> pd.DataFrame:
+def check_stats(results: Results) -> pd.DataFrame:
     """One row per check: ``max_points``, ``students``, ``mean_points``, ``pass_rate`` (share of students
     who passed it) and ``common_failure`` (the most frequent outcome other than passed, or empty)."""
-    grid = _student_checks(long_table(results))
+    long = long_table(results)
+    grid = _student_checks(long)
 
     def common_failure(outcomes: pd.Series) -> str:
         failed = outcomes[outcomes != str(Outcome.PASSED)].fillna("missing")
@@ -125,18 +133,19 @@ def check_stats(results: Sequence[CheckResult]) -> pd.DataFrame:
         pass_rate=("passed", "mean"),
         common_failure=("outcome", common_failure),
     )
-    possible = checks_possible(long_table(results)).set_index(["exercise", "check"])
+    possible = checks_possible(long).set_index(["exercise", "check"])
     stats.insert(0, "max_points", possible["max_points"])
     return stats.reset_index()
 
 
-def exercise_stats(results: Sequence[CheckResult], hardest: int = 3) -> pd.DataFrame:
+def exercise_stats(results: Results, hardest: int = 3) -> pd.DataFrame:
     """One row per exercise: ``max_points``, ``students``, ``mean_points``, ``mean_percent``,
     ``pass_rate`` (share of the exercise's (student, check) results that passed), ``solved_rate`` (share
     of students with every point) and ``hardest_checks`` (the ``hardest`` checks of lowest pass rate,
     ``name (rate)``, ``; ``-separated)."""
-    grid = _student_checks(long_table(results))
-    checks = check_stats(results)
+    long = long_table(results)
+    grid = _student_checks(long)
+    checks = check_stats(long)
     per_student = grid.groupby(["exercise", "student"], sort=False)["points"].sum().reset_index()
     max_points = checks.groupby("exercise", sort=False)["max_points"].sum()
     per_student["solved"] = np.isclose(per_student["points"], per_student["exercise"].map(max_points))
@@ -146,16 +155,13 @@ def exercise_stats(results: Sequence[CheckResult], hardest: int = 3) -> pd.DataF
     stats.insert(0, "max_points", max_points)
     stats["mean_percent"] = 100.0 * stats["mean_points"] / stats["max_points"].where(stats["max_points"] > 0)
     stats["pass_rate"] = grid.groupby("exercise", sort=False)["passed"].mean()
-    stats["hardest_checks"] = checks.groupby("exercise", sort=False)[["check", "pass_rate"]].apply(
+    ranked = checks.sort_values("pass_rate", kind="stable").groupby("exercise", sort=False).head(hardest)
+    stats["hardest_checks"] = ranked.groupby("exercise", sort=False)[["check", "pass_rate"]].apply(
         lambda rows: "; ".join(
-            f"{row.check} ({row.pass_rate:.0%})"
-            for row in rows.sort_values("pass_rate", kind="stable").head(hardest).itertuples()
+            f"{name} ({rate:.0%})" for name, rate in zip(rows["check"], rows["pass_rate"], strict=True)
         )
     )
     columns = ["max_points", "students", "mean_points", "mean_percent", "pass_rate", "solved_rate",
                "hardest_checks"]
     return stats[columns].reset_index()
 
-
-def _fields() -> tuple[dataclasses.Field, ...]:
-    return dataclasses.fields(CheckResult)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -66,9 +67,9 @@ def write_reports(results: Sequence[CheckResult], out_dir: Path, *, lang: str = 
         raise UsageError("no results to report")
     out_dir = Path(out_dir)
     long = tables.long_table(results)
-    wide = tables.wide_table(results)
-    exercises = tables.exercise_stats(results)
-    checks = tables.check_stats(results)
+    wide = tables.wide_table(long)
+    exercises = tables.exercise_stats(long)
+    checks = tables.check_stats(long)
     written = []
     for name, frame in zip(TABLES, (long[list(tables.LONG_COLUMNS)], wide, exercises, checks), strict=True):
         written += _write_table(frame, out_dir, name)
@@ -81,10 +82,11 @@ def write_reports(results: Sequence[CheckResult], out_dir: Path, *, lang: str = 
     rows = _complete_rows(long)
     sections = _sections()
     slugs = student_slugs(rows["student"])
-    for student, own in rows.groupby("student", sort=True):
-        slug = slugs[student]
-        written.append(atomic_write_text(out_dir / FEEDBACK_DIR / f"{slug}.md",
-                                         feedback_markdown(student, own, lang, sections)))
+    records = rows.to_dict("records")
+    for student, group in itertools.groupby(records, key=lambda r: r["student"]):
+        own, slug = list(group), slugs[student]
+        page = feedback_markdown(student, own, lang, sections)
+        written.append(atomic_write_text(out_dir / FEEDBACK_DIR / f"{slug}.md", page))
         gradescope = json.dumps(gradescope_results(own, lang), ensure_ascii=False, indent=2)
         written.append(atomic_write_text(out_dir / GRADESCOPE_DIR / slug / "results.json", gradescope + "\n"))
     return written

@@ -27,7 +27,7 @@ def test_feedback_holds_every_message_in_french(written, results):
         assert f"**Total: {ex1 + ex2:g} / 6 points**" in page
         assert f"## ex01_sigmoid: {ex1:g} / 3" in page and f"## ex02_relu: {ex2:g} / 3" in page
     bob = (out / "feedback" / "bob.md").read_text(encoding="utf-8")
-    assert "`hidden_values` (cachée), 0 / 2, résultat faux" in bob
+    assert "- ❌ hidden_values (cachée), 0 / 2, résultat faux: FR ex01_sigmoid/hidden_values: failed" in bob
 
 
 def test_feedback_in_english_and_escaped(tmp_path):
