@@ -103,6 +103,6 @@ if available:
         l2_grad,
         l2_penalty,
     )
-    from kernels.cuda.train import train
+    from kernels.cuda.training import train
 else:
     globals().update({n: _unavailable(n) for n in __all__ if n not in _NOT_KERNELS})

@@ -1,12 +1,13 @@
 """Losses on the GPU (report 2.3.4-2.3.6), each returning ``(loss, dloss_dinput)`` in one pass: every
 thread writes the gradient of its elements and brings the sum of their loss terms to a block reduction.
 
-Batch conventions (``docs/ARCHITECTURE.md``): the loss is averaged over the batch (rows) and summed over the
-outputs, except ``mse`` which is averaged over every element:
+Batch conventions (those of the CPU kernels, ``kernels.cpu.losses``): ``quadratic`` and
+``softmax_cross_entropy`` sum over the outputs and average over the batch; ``mse`` and
+``binary_cross_entropy`` average over every element (PyTorch's ``reduction="mean"``):
 
 * ``quadratic``: ``J = 1/B sum 1/2 (y_hat - y)^2``, ``dJ/dy_hat = (y_hat - y) / B``;
-* ``mse``: ``J = 1/(B K) sum (y_hat - y)^2``, ``dJ/dy_hat = 2 (y_hat - y) / (B K)``;
-* ``binary_cross_entropy`` (probabilities ``p`` clipped to ``[eps, 1 - eps]``): ``J = 1/B sum bce(p, y)``;
+* ``mse``: ``J = 1/N sum (y_hat - y)^2``, ``dJ/dy_hat = 2 (y_hat - y) / N``;
+* ``binary_cross_entropy`` (``p`` clipped to ``[eps, 1 - eps]``): ``J = -1/N sum (y log p + (1-y) log(1-p))``;
 * ``softmax_cross_entropy`` (logits ``z``, one-hot or integer labels):
   ``J = -1/B sum_i log softmax(z_i)_{y_i}``, ``dJ/dz = (softmax(z) - y) / B``.
 
@@ -110,11 +111,14 @@ def loss_into(name: str, y_hat, y, grad, total, loss_scale: float, grad_scale: f
 
 
 def scales(name: str, shape: tuple[int, int]) -> tuple[float, float]:
-    """``(loss_scale, grad_scale)`` multiplying the summed rule and its derivative: ``1/B`` for every loss
-    but ``mse``, which uses ``2/(B K)`` (twice the quadratic rule, averaged over every element)."""
+    """``(loss_scale, grad_scale)`` multiplying the summed rule and its derivative: ``1/B`` for quadratic
+    and softmax cross-entropy, ``1/N`` for binary cross-entropy, ``2/N`` for ``mse`` (twice the quadratic
+    rule averaged over all ``N = B K`` elements)."""
+    n = shape[0] * shape[1]
     if name == "mse":
-        n = shape[0] * shape[1]
         return 2.0 / n, 2.0 / n
+    if name == "binary_cross_entropy":
+        return 1.0 / n, 1.0 / n
     return 1.0 / shape[0], 1.0 / shape[0]
 
 
@@ -139,12 +143,12 @@ def quadratic(y_hat, y):
 
 
 def mse(y_hat, y):
-    """Mean squared error ``1/(B K) sum (y_hat - y)^2`` (the quadratic rule times 2, over every element)."""
+    """Mean squared error ``1/N sum (y_hat - y)^2`` over all ``N`` elements (twice the quadratic rule)."""
     return _loss("mse", y_hat, y)
 
 
 def binary_cross_entropy(p, y, eps: float = BCE_EPS):
-    """Binary cross-entropy ``1/B sum -(y log p + (1 - y) log(1 - p))``, ``p`` clipped to ``[eps, 1-eps]``."""
+    """Binary cross-entropy ``-1/N sum (y log p + (1 - y) log(1 - p))``, ``p`` clipped to ``[eps, 1-eps]``."""
     return _loss("binary_cross_entropy", p, y, eps)
 
 

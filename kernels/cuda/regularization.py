@@ -57,9 +57,14 @@ def l2_penalty(w, lam: float):
     on_device = _arrays.is_device(w)
     wd = _arrays.to_device(w, "w")
     total = cuda.to_device(np.zeros(1, dtype=np.float64))
-    tpb = config.THREADS_PER_BLOCK
-    _l2_penalty_kernel(tpb)[config.blocks_for(wd.size), tpb](_arrays.flat(wd), float(lam), total)
+    l2_penalty_into(wd, lam, total)
     return total if on_device else float(total.copy_to_host()[0])
+
+
+def l2_penalty_into(w_dev, lam: float, total) -> None:
+    """Device-level: ``total[0] += lam sum w^2``."""
+    tpb = config.THREADS_PER_BLOCK
+    _l2_penalty_kernel(tpb)[config.blocks_for(w_dev.size), tpb](_arrays.flat(w_dev), float(lam), total)
 
 
 def l2_grad(g, w, lam: float) -> None:

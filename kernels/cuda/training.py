@@ -1,12 +1,14 @@
 """Minibatch training on the GPU (report 3.2, Algorithm of SGD): parameters, gradients, optimizer state and
 the whole data set stay on the device; each step gathers its batch rows there, runs the forward pass, the
-loss, the backward pass and ONE fused optimizer kernel over the flat parameter vector. The host only draws
-the epoch's permutation (``numpy.random.default_rng(seed).permutation(n)`` per epoch, copied once per
-epoch) and reads the per-epoch losses back once at the end.
+loss, the backward pass and ONE fused optimizer kernel over the flat parameter vector. The host only
+uploads the row permutations (one small copy per epoch) and reads the per-epoch losses back once.
 
-Conventions: the batches of an epoch are consecutive slices of the permutation, the last one possibly
-shorter; an epoch's loss is the mean of its batch losses, each computed before that batch's update;
-Nesterov evaluates the gradient at the look-ahead point ``w - eta beta v``.
+Conventions, those of the CPU loop ``kernels.cpu.train`` so that both give the same weights: the rows are
+shuffled by Numba's generator seeded once with ``seed`` (``np.random.permutation(n)`` per epoch); the
+batches are consecutive slices of the permutation, the last one possibly shorter; the optional L2 penalty
+``hp["l2"] * sum W^2`` covers the weights, not the biases; Nesterov takes the gradient (and the penalty)
+at the look-ahead point ``w - eta beta v``; an epoch's loss is the mean of its batch losses weighted by
+batch size, each computed before that batch's update.
 """
 
 from __future__ import annotations
@@ -14,9 +16,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import cuda
+from numba import cuda, njit
 
-from kernels.cuda import _arrays, config, elementwise, layers, losses, optim
+from kernels.cuda import _arrays, config, elementwise, layers, losses, optim, regularization
+
+
+@njit(cache=True)
+def _permutations(n, epochs, seed):
+    np.random.seed(seed)
+    out = np.empty((epochs, n), dtype=np.int64)
+    for e in range(epochs):
+        out[e, :] = np.random.permutation(n)
+    return out
+
+
+def permutations(n: int, epochs: int, seed: int) -> np.ndarray:
+    """The rows of each epoch, ``(epochs, n)``: the stream of ``kernels.cpu.train`` (Numba's generator,
+    which is not NumPy's), drawn on the host."""
+    return _permutations(n, epochs, seed)
 
 
 @cuda.jit
@@ -37,16 +54,27 @@ class DeviceNet:
     activations: tuple[str, ...]
     params: object
     grads: object
+    alphas: tuple[dict, ...] = ()
+
+    def act_hp(self, layer: int) -> dict:
+        """Hyperparameters of layer ``layer``'s activation (``{"alpha": ...}`` or ``{}``)."""
+        return self.alphas[layer] if self.alphas else {}
 
     @classmethod
-    def from_host(cls, Ws, bs, activations) -> DeviceNet:
+    def from_host(cls, Ws, bs, activations, alphas=None) -> DeviceNet:
         Ws = [np.ascontiguousarray(W) for W in Ws]
         flat = np.concatenate(
             [np.concatenate([W.ravel(), np.asarray(b).ravel()]) for W, b in zip(Ws, bs, strict=True)]
         )
         params = cuda.to_device(flat)
         grads = cuda.device_array_like(params)
-        return cls([tuple(W.shape) for W in Ws], tuple(activations), params, grads)
+        hps = tuple(
+            {"alpha": float(alphas[l] if alphas is not None else elementwise.DEFAULT_ALPHA[name])}
+            if name in elementwise.DEFAULT_ALPHA
+            else {}
+            for l, name in enumerate(activations)
+        )
+        return cls([tuple(W.shape) for W in Ws], tuple(activations), params, grads, hps)
 
     def views(self, buf) -> list[tuple[object, object]]:
         """Per-layer ``(W, b)`` views into the flat vector ``buf`` (a device or a NumPy array)."""
@@ -75,26 +103,26 @@ class _Workspace:
 
 
 def _forward_backward(
-    net: DeviceNet, buf, ws: _Workspace, rows: int, loss: str, loss_total, lscale: float, act_hp
+    net: DeviceNet, buf, ws: _Workspace, rows: int, loss: str, total, weight: float, l2: float
 ):
-    """Gradients of the batch loss into ``net.grads`` at the parameters ``buf``; adds ``lscale * loss`` to
-    ``loss_total[0]``."""
+    """Gradients of the batch loss (plus ``l2 sum W^2``) into ``net.grads`` at the parameters ``buf``; adds
+    ``weight *`` the batch loss to ``total[0]``."""
     params = net.views(buf)
     grads = net.views(net.grads)
     a_prev = ws.x[:rows]
     for l, (W, b) in enumerate(params):
         z, a = ws.z[l][:rows], ws.a[l][:rows]
         layers.gemm(a_prev, W, z, trans_b=True, bias=b)
-        layers.apply_activation(net.activations[l], z, a, **act_hp)
+        layers.apply_activation(net.activations[l], z, a, **net.act_hp(l))
         a_prev = a
     y = ws.y[:rows]
     last = len(params) - 1
     dA = ws.delta[last][:rows]
     loss_scale, grad_scale = losses.scales(loss, (rows, y.shape[1]))
-    losses.loss_into(loss, a_prev, y, dA, loss_total, loss_scale * lscale, grad_scale)
+    losses.loss_into(loss, a_prev, y, dA, total, loss_scale * weight, grad_scale)
     for l in range(last, -1, -1):
         delta = ws.delta[l][:rows]
-        elementwise.chain(net.activations[l], dA, ws.z[l][:rows], delta, **act_hp)
+        elementwise.chain(net.activations[l], dA, ws.z[l][:rows], delta, **net.act_hp(l))
         dW, db = grads[l]
         a_in = ws.x[:rows] if l == 0 else ws.a[l - 1][:rows]
         layers.gemm(delta, a_in, dW, trans_a=True)
@@ -102,6 +130,16 @@ def _forward_backward(
         if l > 0:
             dA = ws.da[l][:rows]
             layers.gemm(delta, params[l][0], dA)
+    if l2 > 0.0:
+        for (W, _), (dW, _) in zip(params, grads, strict=True):
+            regularization.l2_penalty_into(W, l2 * weight, total)
+            regularization.l2_grad(dW, W, l2)
+
+
+def _device_data(A, dtype, name: str):
+    if _arrays.is_device(A):
+        return _arrays.to_device(A, name)
+    return _arrays.to_device(np.asarray(A, dtype=dtype), name)
 
 
 def train_net(
@@ -115,20 +153,25 @@ def train_net(
     batch_size: int,
     seed: int,
     loss: str = "quadratic",
-    activation_hp: dict | None = None,
 ) -> np.ndarray:
-    """Train ``net`` in place on the device; returns the per-epoch losses (float64, length ``epochs``)."""
+    """Train ``net`` in place on the device; returns the per-epoch losses (float64, length ``epochs``).
+
+    ``hp`` holds the keyword hyperparameters of ``kernels.cuda.optim.<optimizer>_step`` and optionally
+    ``l2``, the weight of the L2 penalty."""
     if loss not in losses.NAMES:
         raise ValueError(f"unknown loss {loss!r}; expected one of {', '.join(losses.NAMES)}")
     if "softmax" in net.activations:
         raise ValueError("train the logits (activation 'identity') with loss='softmax_cross_entropy'")
+    if int(batch_size) < 1 or int(epochs) < 0:
+        raise ValueError(f"batch_size must be >= 1 and epochs >= 0, got {batch_size}, {epochs}")
+    opt_hp = {k: v for k, v in hp.items() if k != "l2"}
+    l2 = float(hp.get("l2", 0.0))
     dtype = net.params.dtype
-    Xd = _arrays.to_device(np.asarray(X, dtype=dtype) if not _arrays.is_device(X) else X, "X")
     if loss == "softmax_cross_entropy" and not _arrays.is_device(Y) and np.asarray(Y).ndim == 1:
         Y = losses.one_hot(Y, net.shapes[-1][0], dtype)
-    Yd = _arrays.to_device(np.asarray(Y, dtype=dtype) if not _arrays.is_device(Y) else Y, "Y")
+    Xd, Yd = _device_data(X, dtype, "X"), _device_data(Y, dtype, "Y")
     n = Xd.shape[0]
-    if Xd.shape[1] != net.shapes[0][1] or tuple(Yd.shape) != (n, net.shapes[-1][0]):
+    if Xd.ndim != 2 or Xd.shape[1] != net.shapes[0][1] or tuple(Yd.shape) != (n, net.shapes[-1][0]):
         raise ValueError(
             f"X {tuple(Xd.shape)} / Y {tuple(Yd.shape)} do not fit a network "
             f"{net.shapes[0][1]} -> {net.shapes[-1][0]}"
@@ -137,44 +180,33 @@ def train_net(
     ws = _Workspace(net, Xd.shape[1], Yd.shape[1], batch, dtype)
     state = optim.init_state(optimizer, net.params)
     ahead = cuda.device_array_like(net.params) if optimizer == "nesterov" else None
-    totals = cuda.to_device(np.zeros(epochs, dtype=np.float64))
-    rng = np.random.default_rng(seed)
-    n_batches = (n + batch - 1) // batch
-    act_hp = dict(activation_hp or {})
+    totals = cuda.to_device(np.zeros(max(epochs, 1), dtype=np.float64))
+    orders = permutations(n, epochs, seed)
+    tpb = config.THREADS_PER_BLOCK
     for e in range(epochs):
-        idx = cuda.to_device(rng.permutation(n).astype(np.int64))
+        idx = cuda.to_device(orders[e])
         for start in range(0, n, batch):
             rows = min(batch, n - start)
-            tpb = config.THREADS_PER_BLOCK
             gather_rows[config.blocks_for(rows * Xd.shape[1]), tpb](Xd, idx, start, ws.x[:rows])
             gather_rows[config.blocks_for(rows * Yd.shape[1]), tpb](Yd, idx, start, ws.y[:rows])
             buf = net.params
             if ahead is not None:
-                optim.nesterov_lookahead(net.params, state, out=ahead, lr=hp["lr"], beta=hp["beta"])
+                optim.nesterov_lookahead(net.params, state, out=ahead, lr=opt_hp["lr"], beta=opt_hp["beta"])
                 buf = ahead
-            _forward_backward(net, buf, ws, rows, loss, totals[e : e + 1], 1.0 / n_batches, act_hp)
-            optim.step(optimizer, net.params, net.grads, state, **hp)
-    return totals.copy_to_host()
+            _forward_backward(net, buf, ws, rows, loss, totals[e : e + 1], rows / n, l2)
+            optim.step(optimizer, net.params, net.grads, state, **opt_hp)
+    return totals.copy_to_host()[:epochs]
 
 
 def train(
     mlp, X, Y, *, optimizer: str, hp: dict, epochs: int, batch_size: int, seed: int, loss: str = "quadratic"
-):
-    """Train ``mlp`` (anything with per-layer ``W``, ``b`` lists and ``activations``, as ``kernels.mlp.MLP``)
+) -> np.ndarray:
+    """Train ``mlp`` (per-layer ``W``, ``b`` and ``activations``, optional ``alphas``, as ``kernels.mlp.MLP``)
     on the GPU and write the trained weights back into ``mlp.W[l]``, ``mlp.b[l]`` in place; returns the
     per-epoch losses."""
-    net = DeviceNet.from_host(mlp.W, mlp.b, mlp.activations)
+    net = DeviceNet.from_host(mlp.W, mlp.b, mlp.activations, getattr(mlp, "alphas", None))
     out = train_net(
-        net,
-        X,
-        Y,
-        optimizer=optimizer,
-        hp=hp,
-        epochs=epochs,
-        batch_size=batch_size,
-        seed=seed,
-        loss=loss,
-        activation_hp=getattr(mlp, "activation_hp", None),
+        net, X, Y, optimizer=optimizer, hp=hp, epochs=epochs, batch_size=batch_size, seed=seed, loss=loss
     )
     for (W, b), (W_new, b_new) in zip(zip(mlp.W, mlp.b, strict=True), net.to_host(), strict=True):
         W[...] = W_new
@@ -182,4 +214,4 @@ def train(
     return out
 
 
-__all__ = ["DeviceNet", "train", "train_net"]
+__all__ = ["DeviceNet", "permutations", "train", "train_net"]
