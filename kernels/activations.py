@@ -1,0 +1,110 @@
+"""Activation functions and their derivatives (report 1.2, 1.3), element-wise, and the row-wise softmax.
+
+``forward(name, z)`` computes ``f(z)`` and ``backward(name, z)`` computes ``f'(z)`` (times ``upstream``
+when given: the chain-rule product ``dJ/dz = dJ/da * f'(z)`` of 2.3.4), for ``name`` in
+step, sigmoid, tanh, relu, leaky_relu, elu. Leaky ReLU and ELU take ``alpha`` (defaults 0.01 and 1.0).
+Inputs are C-contiguous float32/float64 arrays of any shape; results have the input's shape and dtype.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kernels import _dispatch, _validate
+from kernels.cpu import activations as _cpu
+
+NAMES = ("step", "sigmoid", "tanh", "relu", "leaky_relu", "elu")
+DEFAULT_ALPHA = {"leaky_relu": 0.01, "elu": 1.0}
+
+
+def _code_and_alpha(name: object, hp: dict[str, object]) -> tuple[int, float]:
+    if name not in NAMES:
+        raise ValueError(f"unknown activation {name!r}; expected one of {NAMES}")
+    allowed = {"alpha"} if name in DEFAULT_ALPHA else set()
+    unknown = set(hp) - allowed
+    if unknown:
+        raise TypeError(f"activation {name!r} takes no hyperparameter(s) {sorted(unknown)}")
+    alpha = _validate.number("alpha", hp.get("alpha", DEFAULT_ALPHA.get(name, 0.0)))
+    return _cpu.CODES[name], alpha
+
+
+def forward(
+    name: str, z: np.ndarray, out: np.ndarray | None = None, *, target: str = "cpu", **hp: float
+) -> np.ndarray:
+    """``f(z)`` element-wise for the activation ``name`` (1.3.2-1.3.3); writes into ``out`` if given."""
+    if not _dispatch.is_cpu(target):
+        return _dispatch.cuda_function("activations", "forward")(name, z, out, **hp)
+    code, alpha = _code_and_alpha(name, hp)
+    _validate.float_array("z", z)
+    out = _validate.output(out, "z", z)
+    _cpu.forward(code, _validate.flat(z), _validate.flat(out), z.dtype.type(alpha))
+    return out
+
+
+def backward(
+    name: str,
+    z: np.ndarray,
+    out: np.ndarray | None = None,
+    *,
+    upstream: np.ndarray | None = None,
+    target: str = "cpu",
+    **hp: float,
+) -> np.ndarray:
+    """``f'(z)`` element-wise (``upstream * f'(z)`` when ``upstream`` is given), at the pre-activation ``z``.
+
+    The step function's derivative is 0 everywhere (taken as 0 at ``z = 0``), ReLU's is 0 at ``z = 0``.
+    """
+    if not _dispatch.is_cpu(target):
+        extra = {} if upstream is None else {"upstream": upstream}
+        return _dispatch.cuda_function("activations", "backward")(name, z, out, **extra, **hp)
+    code, alpha = _code_and_alpha(name, hp)
+    _validate.float_array("z", z)
+    up = np.ones_like(z) if upstream is None else _validate.like("upstream", upstream, "z", z)
+    out = _validate.output(out, "z", z)
+    _cpu.derivative(code, _validate.flat(z), _validate.flat(up), _validate.flat(out), z.dtype.type(alpha))
+    return out
+
+
+def softmax(z: np.ndarray, out: np.ndarray | None = None, *, target: str = "cpu") -> np.ndarray:
+    """Row-wise stable softmax of a 2-D ``(batch, classes)`` array (1.3.3):
+    ``softmax(z)_ij = exp(z_ij - max_k z_ik) / sum_k exp(z_ik - max_k z_ik)``."""
+    if not _dispatch.is_cpu(target):
+        return _dispatch.cuda_function("activations", "softmax")(z, out)
+    _validate.float_array("z", z, ndim=2)
+    out = _validate.output(out, "z", z)
+    _cpu.softmax(z, out)
+    return out
+
+
+def step(z: np.ndarray, out: np.ndarray | None = None, *, target: str = "cpu") -> np.ndarray:
+    """Heaviside step (1.2): ``1 if z >= 0 else 0``."""
+    return forward("step", z, out, target=target)
+
+
+def sigmoid(z: np.ndarray, out: np.ndarray | None = None, *, target: str = "cpu") -> np.ndarray:
+    """Logistic sigmoid (1.3.4): ``1 / (1 + exp(-z))``, stable for large ``|z|``."""
+    return forward("sigmoid", z, out, target=target)
+
+
+def tanh(z: np.ndarray, out: np.ndarray | None = None, *, target: str = "cpu") -> np.ndarray:
+    """Hyperbolic tangent (1.3.2)."""
+    return forward("tanh", z, out, target=target)
+
+
+def relu(z: np.ndarray, out: np.ndarray | None = None, *, target: str = "cpu") -> np.ndarray:
+    """ReLU (1.3.2): ``max(0, z)``."""
+    return forward("relu", z, out, target=target)
+
+
+def leaky_relu(
+    z: np.ndarray, out: np.ndarray | None = None, *, alpha: float = 0.01, target: str = "cpu"
+) -> np.ndarray:
+    """Leaky ReLU (1.3.3): ``z if z > 0 else alpha z``."""
+    return forward("leaky_relu", z, out, target=target, alpha=alpha)
+
+
+def elu(
+    z: np.ndarray, out: np.ndarray | None = None, *, alpha: float = 1.0, target: str = "cpu"
+) -> np.ndarray:
+    """ELU (1.3.3): ``z if z > 0 else alpha (exp(z) - 1)``."""
+    return forward("elu", z, out, target=target, alpha=alpha)

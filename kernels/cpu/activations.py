@@ -1,0 +1,126 @@
+"""Element-wise activation kernels (report 1.2, 1.3) and the row-wise stable softmax.
+
+An activation is chosen by an integer code so that one compiled kernel serves every layer of an MLP;
+the branch is taken once per array, outside the loops, so each loop stays vectorisable.
+"""
+
+from __future__ import annotations
+
+import math
+
+from kernels._jit import kernel
+from kernels.cpu import rules as r
+
+IDENTITY, STEP, SIGMOID, TANH, RELU, LEAKY_RELU, ELU, SOFTMAX = range(8)
+CODES = {
+    "identity": IDENTITY,
+    "step": STEP,
+    "sigmoid": SIGMOID,
+    "tanh": TANH,
+    "relu": RELU,
+    "leaky_relu": LEAKY_RELU,
+    "elu": ELU,
+    "softmax": SOFTMAX,
+}
+ELEMENTWISE = ("step", "sigmoid", "tanh", "relu", "leaky_relu", "elu")
+
+
+@kernel
+def forward(code, z, out, alpha):
+    """``out[i] = f(z[i])`` on 1-D arrays for the element-wise activation ``code`` (``alpha`` for the
+    Leaky ReLU slope and the ELU scale, ignored otherwise). ``IDENTITY`` copies."""
+    n = z.size
+    if code == STEP:
+        for i in range(n):
+            out[i] = r.step(z[i])
+    elif code == SIGMOID:
+        for i in range(n):
+            out[i] = r.sigmoid(z[i])
+    elif code == TANH:
+        for i in range(n):
+            out[i] = r.tanh(z[i])
+    elif code == RELU:
+        for i in range(n):
+            out[i] = r.relu(z[i])
+    elif code == LEAKY_RELU:
+        for i in range(n):
+            out[i] = r.leaky_relu(z[i], alpha)
+    elif code == ELU:
+        for i in range(n):
+            out[i] = r.elu(z[i], alpha)
+    else:
+        for i in range(n):
+            out[i] = z[i]
+
+
+@kernel
+def derivative(code, z, upstream, out, alpha):
+    """``out[i] = upstream[i] * f'(z[i])`` on 1-D arrays (the chain rule of 2.3.4), the derivative taken at
+    the pre-activation ``z``; ``out`` may be ``upstream``."""
+    n = z.size
+    if code == STEP:
+        for i in range(n):
+            out[i] = upstream[i] * r.step_grad(z[i])
+    elif code == SIGMOID:
+        for i in range(n):
+            out[i] = upstream[i] * r.sigmoid_grad(z[i])
+    elif code == TANH:
+        for i in range(n):
+            out[i] = upstream[i] * r.tanh_grad(z[i])
+    elif code == RELU:
+        for i in range(n):
+            out[i] = upstream[i] * r.relu_grad(z[i])
+    elif code == LEAKY_RELU:
+        for i in range(n):
+            out[i] = upstream[i] * r.leaky_relu_grad(z[i], alpha)
+    elif code == ELU:
+        for i in range(n):
+            out[i] = upstream[i] * r.elu_grad(z[i], alpha)
+    else:
+        for i in range(n):
+            out[i] = upstream[i]
+
+
+@kernel
+def softmax(z, out):
+    """Row-wise stable softmax (1.3.3) of a 2-D array: ``out[i, j] = exp(z_ij - m_i) / sum_k exp(z_ik - m_i)``
+    with ``m_i = max_k z_ik``, so no ``exp`` overflows."""
+    for i in range(z.shape[0]):
+        m = z[i, 0]
+        for j in range(1, z.shape[1]):
+            m = max(m, z[i, j])
+        s = 0.0
+        for j in range(z.shape[1]):
+            e = math.exp(z[i, j] - m)
+            out[i, j] = e
+            s += e
+        inv = 1.0 / s
+        for j in range(z.shape[1]):
+            out[i, j] *= inv
+
+
+@kernel
+def forward2d(code, z, out, alpha):
+    """Activation of a 2-D batch ``(batch, n)``: row-wise softmax for ``SOFTMAX``, element-wise otherwise."""
+    if code == SOFTMAX:
+        softmax(z, out)
+    else:
+        forward(code, z.reshape(z.size), out.reshape(out.size), alpha)
+
+
+@kernel
+def backward2d(code, z, a, upstream, out, alpha):
+    """``out = dJ/dz`` from ``upstream = dJ/da`` for a 2-D batch (2.3.4, ``delta = dJ/da * f'(z)``).
+
+    For softmax the Jacobian-vector product ``out_i = a_i * (upstream_i - sum_k upstream_k a_k)``; ``out``
+    may be the same array as ``upstream``.
+    """
+    if code == SOFTMAX:
+        for i in range(a.shape[0]):
+            s = 0.0
+            for j in range(a.shape[1]):
+                s += upstream[i, j] * a[i, j]
+            for j in range(a.shape[1]):
+                out[i, j] = a[i, j] * (upstream[i, j] - s)
+    else:
+        derivative(code, z.reshape(z.size), upstream.reshape(upstream.size), out.reshape(out.size), alpha)

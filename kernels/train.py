@@ -1,0 +1,97 @@
+"""Minibatch training of a :class:`kernels.mlp.MLP`, the whole loop in one Numba call (report 3.2, 3.4)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kernels import _validate
+from kernels import losses as _losses
+from kernels.cpu import train as _cpu
+from kernels.mlp import MLP
+
+DEFAULT_HP = {
+    "sgd": {},
+    "momentum": {"beta": 0.9},
+    "nesterov": {"beta": 0.9},
+    "adagrad": {"eps": 1e-8},
+    "rmsprop": {"beta": 0.9, "eps": 1e-8},
+    "adam": {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
+}
+
+
+def _hyperparameters(optimizer: str, hp: dict[str, float]) -> tuple[float, float, float, float]:
+    if optimizer not in DEFAULT_HP:
+        raise ValueError(f"unknown optimizer {optimizer!r}; expected one of {tuple(DEFAULT_HP)}")
+    allowed = {"lr", *DEFAULT_HP[optimizer]}
+    unknown = set(hp) - allowed
+    if unknown:
+        raise TypeError(f"optimizer {optimizer!r} takes {sorted(allowed)}, not {sorted(unknown)}")
+    if "lr" not in hp:
+        raise ValueError(f"hp must give the learning rate 'lr' for {optimizer!r}")
+    full = {**DEFAULT_HP[optimizer], **hp}
+    lr = _validate.number("lr", full["lr"], low=0.0)
+    beta1 = _validate.number(
+        "beta", full.get("beta", full.get("beta1", 0.0)), low=0.0, high=1.0, high_open=True
+    )
+    beta2 = _validate.number("beta2", full.get("beta2", 0.0), low=0.0, high=1.0, high_open=True)
+    eps = _validate.number("eps", full.get("eps", 1.0), low=0.0, low_open=True)
+    return lr, beta1, beta2, eps
+
+
+def train(
+    mlp: MLP,
+    X: np.ndarray,
+    Y: np.ndarray,
+    *,
+    optimizer: str,
+    hp: dict[str, float],
+    epochs: int,
+    batch_size: int,
+    seed: int,
+    loss: str,
+    l2: float = 0.0,
+) -> np.ndarray:
+    """Train ``mlp`` in place for ``epochs`` epochs of minibatches of ``batch_size`` rows; return the
+    per-epoch mean training loss (float64, ``epochs`` values).
+
+    Each epoch visits the rows in a fresh permutation drawn from a generator seeded once with ``seed``
+    (same inputs, same seed: same weights). ``optimizer`` is a name of ``kernels.optim.NAMES`` with
+    hyperparameters ``hp`` (``lr`` required; ``beta``, ``beta1``, ``beta2``, ``eps`` default as in
+    ``kernels.optim``). Nesterov's gradient is taken at the look-ahead point. ``l2 > 0`` adds the penalty
+    ``l2 sum W^2`` over the weight matrices (not the biases) to the loss and ``2 l2 W`` to their gradient.
+    The optimizer state starts at zero on every call.
+    """
+    if not isinstance(mlp, MLP):
+        raise TypeError(f"mlp must be a kernels.mlp.MLP, got {type(mlp).__name__}")
+    lr, beta1, beta2, eps = _hyperparameters(optimizer, dict(hp))
+    X = mlp._inputs(X)
+    code = mlp.loss_code(loss)
+    Y = mlp.targets(Y, X.shape[0])
+    epochs = _validate.positive_int("epochs", epochs)
+    batch_size = min(_validate.positive_int("batch_size", batch_size), X.shape[0])
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be an int in [0, 2**32), got {seed!r}")
+    l2 = _validate.number("l2", l2, low=0.0)
+    c = mlp.dtype.type
+    history = np.empty(epochs, dtype=np.float64)
+    _cpu.train(
+        mlp.params,
+        mlp.sizes,
+        mlp.codes,
+        mlp.alphas,
+        X,
+        Y,
+        code,
+        c(_losses.BCE_EPS),
+        _cpu.CODES[optimizer],
+        c(lr),
+        c(beta1),
+        c(beta2),
+        c(eps),
+        c(l2),
+        epochs,
+        batch_size,
+        np.uint32(seed),
+        history,
+    )
+    return history
