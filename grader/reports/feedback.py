@@ -44,6 +44,16 @@ def cell_text(value: object) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def check_text(row: Mapping[str, Any], lang: str) -> str:
+    """What to tell the student about one check: its message in ``lang``, or else the outcome in words
+    and the recorded reason."""
+    message = cell_text(row["message_fr" if lang == "fr" else "message_en"])
+    if message:
+        return message
+    reason = cell_text(row["reason"])
+    return outcome_label(row["outcome"], lang) + (f": {reason}" if reason else "")
+
+
 def _num(value: float) -> str:
     return f"{value:g}"
 
@@ -63,7 +73,6 @@ def feedback_markdown(
     ``missing`` record for each check with no result), grouped by exercise in the order given.
     ``sections`` maps (exercise, check) to the report section of the check, when the registry is at hand."""
     sections = sections or {}
-    message = "message_fr" if lang == "fr" else "message_en"
     total, possible = math.fsum(r["points"] for r in rows), math.fsum(r["max_points"] for r in rows)
     lines = [
         f"# {_T['title'](lang)} {_md(student)}",
@@ -81,11 +90,9 @@ def feedback_markdown(
         for row in checks:
             mark = "✅" if row["outcome"] == Outcome.PASSED else "❌"
             hidden = f" ({_T['hidden'](lang)})" if row["hidden"] else ""
-            text = cell_text(row[message]) or cell_text(row["reason"])
-            detail = f": {_md(text)}" if text else ""
             lines.append(
-                f"- {mark} {_md(row['check'])}{hidden}, {_num(row['points'])} / {_num(row['max_points'])}, "
-                f"{outcome_label(row['outcome'], lang)}{detail}"
+                f"- {mark} {_md(row['check'])}{hidden}, {_num(row['points'])} / {_num(row['max_points'])}: "
+                f"{_md(check_text(row, lang))}"
             )
             section = sections.get((exercise, row["check"]))
             if row["outcome"] != Outcome.PASSED and section and section not in reread:

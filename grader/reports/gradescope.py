@@ -12,23 +12,21 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from grader.model import Outcome
-from grader.reports.feedback import cell_text, outcome_label
+from grader.reports.feedback import check_text
 
 
 def gradescope_results(rows: Sequence[Mapping[str, Any]], lang: str) -> dict[str, Any]:
     """The ``results.json`` object of one student from its records of the long table; ``score`` and
     ``max_score`` are the sums over its checks, ``execution_time`` the summed durations, rounded up."""
-    message = "message_fr" if lang == "fr" else "message_en"
     tests = []
     for number, row in enumerate(rows, start=1):
-        text = cell_text(row[message]) or cell_text(row["reason"])
         tests.append({
             "name": f"{row['exercise']}: {row['check']}",
             "number": str(number),
             "score": float(row["points"]),
             "max_score": float(row["max_points"]),
             "status": "passed" if row["outcome"] == Outcome.PASSED else "failed",
-            "output": outcome_label(row["outcome"], lang) + (f": {text}" if text else ""),
+            "output": check_text(row, lang),
             "visibility": "after_published" if row["hidden"] else "visible",
         })
     duration = math.fsum(d for r in rows if math.isfinite(d := float(r["duration_s"])))

@@ -3,6 +3,7 @@ language, with student-controlled text made inert."""
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 
@@ -27,7 +28,7 @@ def test_feedback_holds_every_message_in_french(written, results):
         assert f"**Total: {ex1 + ex2:g} / 6 points**" in page
         assert f"## ex01_sigmoid: {ex1:g} / 3" in page and f"## ex02_relu: {ex2:g} / 3" in page
     bob = (out / "feedback" / "bob.md").read_text(encoding="utf-8")
-    assert "- ❌ hidden_values (cachée), 0 / 2, résultat faux: FR ex01_sigmoid/hidden_values: failed" in bob
+    assert "- ❌ hidden_values (cachée), 0 / 2: FR ex01_sigmoid/hidden_values: failed\n" in bob
 
 
 def test_feedback_in_english_and_escaped(tmp_path):
@@ -37,6 +38,20 @@ def test_feedback_in_english_and_escaped(tmp_path):
     assert "# Feedback for ../&lt;script&gt;x" in page and "<script>" not in page
     assert "EN ex02_relu/values: crashed" in page and "FR " not in page
     assert "All checks passed." in (tmp_path / "feedback" / "alice.md").read_text(encoding="utf-8")
+
+
+def test_without_a_message_the_outcome_and_reason_are_shown(tmp_path, results):
+    kept = [r for r in results if not (r.student == "alice" and r.exercise == "ex02_relu")]
+    kept = [dataclasses.replace(r, message_fr="", message_en="") if r.student == "bob" else r for r in kept]
+    write_reports(kept, tmp_path, lang="fr")
+    alice = (tmp_path / "feedback" / "alice.md").read_text(encoding="utf-8")
+    assert "**Total: 3 / 6 points**" in alice
+    assert "- ❌ values, 0 / 3: absent: no result recorded\n" in alice
+    bob = (tmp_path / "feedback" / "bob.md").read_text(encoding="utf-8")
+    assert "- ❌ values, 0 / 3: délai dépassé: timeout in values\n" in bob
+    data = json.loads((tmp_path / "gradescope" / "alice" / "results.json").read_text())
+    assert (data["score"], data["max_score"]) == (3.0, 6.0)
+    assert data["tests"][2]["output"] == "absent: no result recorded"
 
 
 @pytest.mark.parametrize("student", list(RUNS))
