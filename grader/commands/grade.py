@@ -1,15 +1,83 @@
-"""`deepgrade grade`: placeholder until its issue lands (replace this module)."""
+"""`deepgrade grade SUBMISSIONS`: grade a folder of submissions in sandboxes, journal, write reports."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
+
+from grader.errors import UsageError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("grade", help="(not available yet)")
+    parser = sub.add_parser("grade", help="grade a folder of student submissions")
+    parser.add_argument("submissions", type=Path, help="folder with one entry per student")
+    parser.add_argument("--out", type=Path, default=Path("reports"), help="reports folder (default reports/)")
+    parser.add_argument("-n", "--workers", default="1", help="parallel workers: a number or 'auto'")
+    parser.add_argument("--timeout", type=float, default=None, help="seconds per call (default: per check)")
+    parser.add_argument("--memory", type=int, default=2048, help="memory limit of a child in MB")
+    parser.add_argument("--public-only", action="store_true", help="grade public checks only")
+    parser.add_argument("--resume", action="store_true", help="grade only what the journal lacks")
+    parser.add_argument("--lang", choices=("fr", "en"), default="fr", help="language of the reports")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--backend", default=None, help=argparse.SUPPRESS)
     parser.set_defaults(run=run)
 
 
+def check_folder(path: Path) -> None:
+    """One-line errors for a missing, non-folder or empty submissions folder."""
+    if not path.exists():
+        raise UsageError(f"submissions folder not found: {path}")
+    if not path.is_dir():
+        raise UsageError(f"not a folder: {path}")
+    if not any(not p.name.startswith(".") for p in path.iterdir()):
+        raise UsageError(f"no submission in {path} (the folder is empty)")
+
+
+def _workers(value: str) -> str:
+    if value != "auto" and not (value.isdigit() and int(value) >= 0):
+        raise UsageError(f"-n expects a number or 'auto', got {value!r}")
+    return value
+
+
 def run(args: argparse.Namespace) -> int:
-    print("deepgrade grade: not available yet")
-    return 1
+    from grader.engine import session
+
+    check_folder(args.submissions)
+    if args.timeout is not None and args.timeout <= 0:
+        raise UsageError("--timeout must be positive")
+    if args.memory < 256:
+        raise UsageError("--memory must be at least 256 MB")
+    out = args.out.resolve()
+    if args.submissions.resolve() in (out, *out.parents):
+        raise UsageError("--out must not be inside the submissions folder")
+    pytest_args = session.pytest_args(
+        args.submissions.resolve(),
+        out=out,
+        workers=_workers(str(args.workers)),
+        timeout_s=args.timeout,
+        memory_mb=args.memory,
+        public_only=args.public_only,
+        resume=args.resume,
+        backend=args.backend,
+    )
+    outcome = session.run(pytest_args, progress=not args.no_progress)
+    if outcome.exit_code not in (0, 1):
+        print(f"deepgrade: grading stopped (pytest exit code {outcome.exit_code})", file=sys.stderr)
+        return outcome.exit_code
+    return write_reports(out, args.lang)
+
+
+def write_reports(out: Path, lang: str) -> int:
+    """Rebuild every report from the journal in ``out`` (the journal holds resumed runs too)."""
+    try:
+        from grader.reports import load_results
+        from grader.reports import write_reports as write
+    except ImportError:
+        print(f"deepgrade: reports module not available; results journaled in {out}", file=sys.stderr)
+        return 0
+    results = load_results(out)
+    paths = write(results, out, lang=lang)
+    students = len({r.student for r in results})
+    print(f"graded {students} submission(s): {len(paths)} report file(s) in {out}")
+    return 0

@@ -1,0 +1,119 @@
+"""Running a grading session: ``pytest.main`` in-process with the grader's own configuration.
+
+pytest is pointed at ``grader/engine/test_submissions.py`` with ``-c grader/engine/grader.ini``,
+``--rootdir`` in the grader, ``--noconftest`` and ``-p no:cacheprovider``: the submissions are data,
+never collected, and no ``conftest.py``, ``pytest.ini`` or ``PYTEST_ADDOPTS`` can change the run. With
+workers, ``-n N --dist loadgroup`` keeps each submission on one worker.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from grader import plugin
+from grader.model import CheckResult
+
+SCRUBBED = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTHONPATH")
+
+
+@dataclass
+class Outcome:
+    """What a session produced: pytest's exit code and every journaled record."""
+
+    exit_code: int
+    results: list[CheckResult] = field(default_factory=list)
+
+
+class Progress:
+    """A tqdm bar on the controller: submissions done / total, failed checks so far."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+
+    def start(self, collector: plugin.Collector) -> None:
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=len(collector.expected), unit="submission", desc="grading", leave=True)
+        self.bar.set_postfix(failed_checks=0)
+
+    def update(self, collector: plugin.Collector) -> None:
+        if self.bar is not None:
+            self.bar.set_postfix(failed_checks=collector.failed_checks, refresh=False)
+            self.bar.update(1)
+
+    def close(self, collector: plugin.Collector) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+class _Hook:
+    """Attaches listeners to the controller's collector once pytest has configured."""
+
+    def __init__(self, listeners: Sequence[Any]) -> None:
+        self.listeners = list(listeners)
+        self.collector: plugin.Collector | None = None
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_configure(self, config: pytest.Config) -> None:
+        self.collector = config.pluginmanager.get_plugin("deepgrade-collector")
+        if self.collector is not None:
+            self.collector.listeners.extend(self.listeners)
+
+
+def pytest_args(
+    submissions: Path,
+    *,
+    out: Path,
+    workers: str | int | None = None,
+    timeout_s: float | None = None,
+    memory_mb: int = 2048,
+    public_only: bool = False,
+    resume: bool = False,
+    backend: str | None = None,
+    quiet: bool = True,
+    extra: Sequence[str] = (),
+) -> list[str]:
+    """The command line of a grading session."""
+    args = [
+        str(plugin.TEST_MODULE),
+        "-c", str(plugin.INI),
+        "--rootdir", str(plugin.ENGINE_DIR),
+        "--noconftest",
+        "-p", "no:cacheprovider",
+        "-p", "grader.plugin",
+        "--submissions", str(submissions),
+        "--grade-out", str(out),
+        "--grade-memory", str(memory_mb),
+    ]
+    if timeout_s is not None:
+        args += ["--grade-timeout", str(timeout_s)]
+    if public_only:
+        args.append("--public-only")
+    if resume:
+        args.append("--resume")
+    if backend:
+        args += ["--grader-backend", backend]
+    if workers not in (None, 0, "0", 1, "1"):
+        args += ["-n", str(workers), "--dist", "loadgroup"]
+    if quiet:
+        args += ["-p", "no:terminal"]
+    return [*args, *extra]
+
+
+def run(args: Sequence[str], *, progress: bool = False) -> Outcome:
+    """Run pytest with ``args`` (see ``pytest_args``) in this process; returns the records."""
+    saved = {k: os.environ.pop(k) for k in SCRUBBED if k in os.environ}
+    hook = _Hook([Progress()] if progress else [])
+    try:
+        code = pytest.main(list(args), plugins=[hook])
+    finally:
+        os.environ.update(saved)
+    results = list(hook.collector.results) if hook.collector is not None else []
+    return Outcome(int(code), results)

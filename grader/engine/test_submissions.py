@@ -1,0 +1,41 @@
+"""The pytest test module of a grading run: one item per (submission, exercise, check).
+
+This file is given to pytest explicitly by the grader (``grader.plugin``); it never lives in, nor
+collects from, the submissions. Ids read ``alice::ex02_sigmoid::report_values``; each item carries the
+marks ``points(n)``, ``public`` or ``hidden``, ``timing`` when it races the reference, and
+``xdist_group(<student>)`` so ``--dist loadgroup`` keeps a submission on one worker and reuses its child.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from grader.engine.grading import Planned, grade
+from grader.engine.state import get_state
+from grader.model import Outcome
+from grader.reports import to_json
+
+RESULT_KEY = "deepgrade_result"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "planned" not in metafunc.fixturenames:
+        return
+    params = []
+    for p in get_state(metafunc.config).plan:
+        marks = [pytest.mark.points(p.points), pytest.mark.xdist_group(p.pid.split("::", 1)[0])]
+        marks.append(pytest.mark.hidden if p.hidden else pytest.mark.public)
+        if p.timing:
+            marks.append(pytest.mark.timing)
+        params.append(pytest.param(p, id=p.pid, marks=marks))
+    metafunc.parametrize("planned", params)
+
+
+def test_check(planned: Planned, request: pytest.FixtureRequest) -> None:
+    state = get_state(request.config)
+    exercise = state.backend.by_id(planned.exercise)
+    check = next(c for c in exercise.checks if c.name == planned.check)
+    result = grade(state.pool, state.submissions[planned.student], exercise, check)
+    request.node.user_properties.append((RESULT_KEY, to_json(result)))
+    if result.outcome is not Outcome.PASSED:
+        pytest.fail(f"{result.outcome}: {result.reason}", pytrace=False)
