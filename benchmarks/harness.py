@@ -31,14 +31,22 @@ class Config:
     repeats: int = 5
     min_sample_s: float = 0.02
     tiny: bool = False
+    max_threads: int | None = None
 
     @classmethod
     def make(cls, quick: bool, tiny: bool = False) -> Config:
-        if tiny:
-            return cls(quick=True, repeats=2, min_sample_s=0.001, tiny=True)
+        if tiny:  # the smoke test: 1 thread, so that busy neighbours cannot stall a parallel peer
+            return cls(quick=True, repeats=2, min_sample_s=0.001, tiny=True, max_threads=1)
         if quick:
             return cls(quick=True, repeats=3, min_sample_s=0.01)
         return cls()
+
+    def thread_counts(self) -> list[int]:
+        """The thread counts to compare: 1 and all usable CPUs (capped by ``max_threads``)."""
+        return sorted({1, self.all_threads()})
+
+    def all_threads(self) -> int:
+        return min(all_threads(), self.max_threads or all_threads())
 
 
 @dataclass
@@ -156,6 +164,7 @@ def machine_description() -> dict[str, str]:
         "numba": numba.__version__,
         "pandas": pd.__version__,
         "platform": platform.platform(),
+        "load_average_at_start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
     try:
         import torch

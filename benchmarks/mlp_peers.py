@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 import numpy as np
+from numba import njit
 
 
 @dataclass(frozen=True)
@@ -67,10 +68,17 @@ def init_params(sizes: tuple[int, ...], seed: int, dtype=np.float32) -> np.ndarr
     return params
 
 
+@njit(cache=True)
+def _numba_permutation(n, seed):
+    np.random.seed(seed)
+    return np.random.permutation(n)
+
+
 def permutations(n: int, epochs: int, seed: int) -> np.ndarray:
-    """The sample order of each epoch, shared by every peer: ``(epochs, n)`` int64."""
-    rng = np.random.default_rng(seed)
-    return np.stack([rng.permutation(n) for _ in range(epochs)])
+    """The sample order of each epoch, shared by every peer: ``(epochs, n)`` int64; epoch ``e`` is the
+    permutation that ``kernels.train.train(..., epochs=1, seed=seed + e)`` draws (Numba's generator, which
+    is not NumPy's), so the Numba peer trained one epoch per call sees the same batches."""
+    return np.stack([_numba_permutation(n, seed + e) for e in range(epochs)]).astype(np.int64)
 
 
 class NumpyMLP:
@@ -109,14 +117,14 @@ class NumpyMLP:
         return loss
 
     def epoch(self, X: np.ndarray, Y: np.ndarray, perm: np.ndarray, batch: int, lr: float) -> float:
-        """One epoch of minibatch SGD in the order ``perm``; returns the mean batch loss."""
-        total, steps = 0.0, 0
+        """One epoch of minibatch SGD in the order ``perm``; returns the mean of the batch losses weighted
+        by batch size (as ``kernels.train``)."""
+        total = 0.0
         for start in range(0, len(perm), batch):
             idx = perm[start : start + batch]
-            total += self.loss_and_grad(X[idx], Y[idx])
+            total += self.loss_and_grad(X[idx], Y[idx]) * len(idx)
             self.params -= np.float32(lr) * self.grads
-            steps += 1
-        return total / steps
+        return total / len(perm)
 
     def accuracy(self, X: np.ndarray, y: np.ndarray) -> float:
         return float(np.mean(np.argmax(self.forward(X)[0][-1], axis=1) == y))
@@ -149,16 +157,15 @@ class TorchMLP:
     def epoch(self, X, y, perm, batch: int) -> float:
         """One epoch over torch tensors ``X`` (float32) and class indices ``y`` in the order ``perm``."""
         F = self.torch.nn.functional
-        total, steps = 0.0, 0
+        total = 0.0
         for start in range(0, len(perm), batch):
             idx = perm[start : start + batch]
             self.opt.zero_grad()
             loss = F.cross_entropy(self.model(X[idx]), y[idx])
             loss.backward()
             self.opt.step()
-            total += loss.item()
-            steps += 1
-        return total / steps
+            total += loss.item() * len(idx)
+        return total / len(perm)
 
     def accuracy(self, X, y) -> float:
         with self.torch.no_grad():

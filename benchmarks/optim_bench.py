@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks import optim_peers as op
-from benchmarks.harness import Config, Peer, all_threads, materialised, measure, torch_or_none
+from benchmarks.harness import Config, Peer, materialised, measure, torch_or_none
 from benchmarks.stream import floor_kernel
 
 
@@ -54,15 +54,18 @@ def _numba_peers(name: str, w, g, state, out, nthreads: int) -> list[Peer]:
 
 
 def _floor_peers(shape: str, args, nthreads: int) -> list[Peer]:
-    s = np.float32(1.0)
+    s, t = np.float32(1.0), np.float32(0.0)
     serial, parallel = floor_kernel(shape, False), floor_kernel(shape, True)
     return [
         Peer(
-            "floor serial", lambda: serial(*args, s), threads=1, meta={"family": "floor", "parallel": False}
+            "floor serial",
+            lambda: serial(*args, s, t),
+            threads=1,
+            meta={"family": "floor", "parallel": False},
         ),
         Peer(
             "floor parallel",
-            lambda: parallel(*args, s),
+            lambda: parallel(*args, s, t),
             threads=nthreads,
             meta={"family": "floor", "parallel": True},
         ),
@@ -117,7 +120,7 @@ def run(cfg: Config, names: tuple[str, ...] = op.OPTIMIZERS) -> pd.DataFrame:
     from kernels import optim
 
     torch = torch_or_none()
-    nthreads = all_threads()
+    nthreads = cfg.all_threads()
     frames = []
     for n in sizes(cfg):
         w = materialised(n, 11, scale=0.1)

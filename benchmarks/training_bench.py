@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks import mlp_peers as mp
-from benchmarks.harness import Config, Peer, all_threads, materialised, measure, threads, torch_or_none
+from benchmarks.harness import Config, Peer, materialised, measure, threads, torch_or_none
 
 NETS = (("64-32-10", (64, 32, 10), 32), ("64-256-256-10", (64, 256, 256, 10), 128))
 DENSE_SHAPES = ((32, 64, 32), (128, 256, 256))
@@ -135,7 +135,7 @@ class NumbaTrainer:
     def __init__(self, params: np.ndarray, sizes: tuple[int, ...], batch: int, seed: int):
         from kernels.mlp import MLP
 
-        acts = ["relu"] * (len(sizes) - 2) + ["softmax"]
+        acts = ["relu"] * (len(sizes) - 2) + ["identity"]  # softmax_cross_entropy takes logits
         self.mlp = MLP(list(sizes), acts, dtype=np.float32, seed=seed)
         self.mlp.params[:] = params
         self.batch, self.seed, self.epochs_done = batch, seed, 0
@@ -158,7 +158,7 @@ class NumbaTrainer:
         return float(np.asarray(losses)[-1])
 
     def accuracy(self, X: np.ndarray, y: np.ndarray) -> float:
-        return float(np.mean(np.argmax(self.mlp.predict(X), axis=1) == y))
+        return float(np.mean(self.mlp.predict(X) == y))
 
 
 def gemm_roof(sizes: tuple[int, ...], batch: int, cfg: Config) -> tuple[float, int]:
@@ -181,7 +181,7 @@ def gemm_roof(sizes: tuple[int, ...], batch: int, cfg: Config) -> tuple[float, i
         for a, b, out in ops:
             np.dot(a, b, out=out)
 
-    peers = [Peer("gemm", step, threads=t) for t in sorted({1, all_threads()})]
+    peers = [Peer("gemm", step, threads=t) for t in cfg.thread_counts()]
     df = measure(peers, cfg)
     best = df.loc[df["median_s"].idxmin()]
     return batch / float(best["median_s"]), int(best["threads"])
@@ -195,9 +195,9 @@ def run_mlp(cfg: Config) -> pd.DataFrame:
     frames = []
     for net, sizes, batch in NETS:
         params = mp.init_params(sizes, SEED)
-        perms = mp.permutations(n, 1000, SEED)
+        perms = mp.permutations(n, 4 if cfg.tiny else 50, SEED)
         peers, trainers = [], {}
-        for t in sorted({1, all_threads()}):
+        for t in cfg.thread_counts():
             npm = mp.NumpyMLP(params, sizes)
             state = {"k": 0}
 

@@ -1,0 +1,125 @@
+"""Smoke test of the benchmark suite on tiny sizes: the tables carry the columns that recompute their ratios,
+the plots and the README exist, and the peers of the MLP benchmark learn the same thing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from benchmarks import harness, suite
+from grader.cli import main
+from grader.commands import bench as bench_cmd
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench")
+    rc = main(["bench", "--tiny", "--out", str(out), "--only", *suite.NAMES])
+    return out, rc
+
+
+def _table(out, name) -> pd.DataFrame:
+    path = out / f"{name}.csv"
+    assert path.exists(), f"{name}.csv missing; README says:\n{(out / 'README.md').read_text()}"
+    return pd.read_csv(path)
+
+
+def test_suite_succeeds_and_writes_readme(run_dir):
+    out, rc = run_dir
+    readme = (out / "README.md").read_text()
+    assert rc == 0, readme
+    assert "## Machine" in readme and harness.cpu_model() in readme
+    assert "FAILED" not in readme
+
+
+@pytest.mark.parametrize("name", ["stream", "optim", "mlp", "figure39"])
+def test_plots_are_png(run_dir, name):
+    out, _ = run_dir
+    data = (out / f"{name}.png").read_bytes()
+    assert data[:8] == PNG_MAGIC and len(data) > 5000
+
+
+def test_stream_bandwidth_recomputes(run_dir):
+    df = _table(run_dir[0], "stream")
+    assert set(df["kernel"]) == {"copy", "triad"}
+    np.testing.assert_allclose(df["gbps"], df["n"] * df["bytes_per_elem"] / df["median_s"] / 1e9, rtol=1e-9)
+    assert (df["min_s"] <= df["median_s"]).all() and (df["median_s"] <= df["max_s"]).all()
+
+
+def test_optimizer_ratios_recompute(run_dir):
+    df = _table(run_dir[0], "optim")
+    assert set(df["optimizer"]) >= {"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"}
+    np.testing.assert_allclose(df["frac_of_floor"], df["floor_s"] / df["median_s"], rtol=1e-9)
+    np.testing.assert_allclose(df["ratio_vs_numba"], df["median_s"] / df["numba_best_s"], rtol=1e-9)
+    np.testing.assert_allclose(df["gbps"], df["n"] * df["bytes_per_elem"] / df["median_s"] / 1e9, rtol=1e-9)
+    for (opt, n), grp in df.groupby(["optimizer", "n"]):
+        numba = grp[grp.family == "numba"]["median_s"]
+        assert grp["numba_best_s"].iloc[0] == pytest.approx(numba.min()), (opt, n)
+        assert {"floor serial", "floor parallel"} <= set(grp["peer"]), (opt, n)
+    assert df.loc[df.optimizer == "adam", "bytes_per_elem"].iloc[0] == 28
+
+
+def test_mlp_table_and_same_learning(run_dir):
+    df = _table(run_dir[0], "mlp")
+    for col in (
+        "net",
+        "peer",
+        "threads",
+        "samples_per_s",
+        "best",
+        "gemm_roof_samples_per_s",
+        "frac_of_gemm_roof",
+        "speedup_vs_torch_best",
+        "test_accuracy",
+        "final_loss",
+    ):
+        assert col in df.columns
+    runs = df[df.peer != "gemm roof"]
+    np.testing.assert_allclose(runs["samples_per_s"], runs["n_train"] / runs["median_s"], rtol=1e-9)
+    np.testing.assert_allclose(df["frac_of_gemm_roof"], df["samples_per_s"] / df["gemm_roof_samples_per_s"])
+    for net, grp in runs.groupby("net"):
+        acc = grp.groupby("peer")["test_accuracy"].first()
+        # NumPy and PyTorch take the same steps from the same weights: at most one test sample differs
+        assert abs(acc["numpy"] - acc["torch"]) <= 1 / 359 + 1e-9, net
+        assert acc["numpy"] > 0.5, net
+
+
+def test_figure39_has_every_optimizer_and_learns(run_dir):
+    df = _table(run_dir[0], "figure39")
+    assert list(dict.fromkeys(df["optimizer"])) == [
+        "GD",
+        "SGD",
+        "Momentum",
+        "Nesterov",
+        "Adagrad",
+        "RMSprop",
+        "Adam",
+    ]
+    first = df[df.epoch == 0]
+    assert first["train_loss"].nunique() == 1  # the same initial network for every optimizer
+    last = df[df.epoch == df.epoch.max()].set_index("optimizer")
+    assert last.loc["Adam", "train_loss"] < first["train_loss"].iloc[0] - 0.3
+    assert np.isfinite(df["train_loss"]).all()
+
+
+def test_measure_interleaves_peers():
+    calls: list[str] = []
+    peers = [harness.Peer("a", lambda: calls.append("a")), harness.Peer("b", lambda: calls.append("b"))]
+    cfg = harness.Config(repeats=3, min_sample_s=0.0)
+    df = harness.measure(peers, cfg)
+    # warm-up and calibration of each peer, then 3 round-robin rounds of one call each
+    assert calls == ["a", "a", "b", "b"] + ["a", "b"] * 3
+    assert list(df["peer"]) == ["a", "b"] and (df["repeats"] == 3).all() and (df["number"] == 1).all()
+
+
+def test_cli_sections_match_suite():
+    assert bench_cmd.SECTIONS == suite.NAMES
+
+
+def test_cli_rejects_unknown_section(tmp_path, capsys):
+    assert main(["bench", "--out", str(tmp_path), "--only", "nosuch"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown section(s) nosuch" in err and len(err.strip().splitlines()) == 1
