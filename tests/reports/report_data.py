@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 from grader.model import CheckResult, Outcome
 
 # (exercise, check, max points, hidden)
@@ -45,3 +48,27 @@ EXPECTED = {
     "a/b": (2.0, 0.0, "ok"),
     "../<script>x": (0.0, 0.0, "crashed: ex01_sigmoid, ex02_relu"),
 }
+
+
+ROOT = Path(__file__).resolve().parents[2]
+BUNDLED = ROOT / "examples" / "submissions"
+
+
+def _load_make_samples():
+    """examples/make_samples.py as a module (examples/ is not a package)."""
+    spec = importlib.util.spec_from_file_location("make_samples", ROOT / "examples" / "make_samples.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+make_samples = _load_make_samples()
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Relative path -> bytes of every file under ``folder`` (caches left out)."""
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts
+    }

@@ -3,38 +3,16 @@ exercises/, and each holds what SAMPLES says."""
 
 from __future__ import annotations
 
-import importlib.util
 import zipfile
-from pathlib import Path
 
 import nbformat
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-BUNDLED = ROOT / "examples" / "submissions"
-
-
-def _load_make_samples():
-    spec = importlib.util.spec_from_file_location("make_samples", ROOT / "examples" / "make_samples.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-make_samples = _load_make_samples()
-
-
-def _tree(folder: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(folder)): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and "__pycache__" not in p.parts
-    }
+from report_data import BUNDLED, ROOT, make_samples, tree
 
 
 def test_the_bundled_samples_are_regenerated_identically(tmp_path):
     make_samples.build(tmp_path / "submissions")
-    fresh, bundled = _tree(tmp_path / "submissions"), _tree(BUNDLED)
+    fresh, bundled = tree(tmp_path / "submissions"), tree(BUNDLED)
     assert sorted(fresh) == sorted(bundled), "run: python examples/make_samples.py"
     stale = [name for name in fresh if fresh[name] != bundled[name]]
     assert not stale, f"stale samples {stale}; run: python examples/make_samples.py"
