@@ -797,7 +797,7 @@ _CHECKS["ex15_transfer_learning"] += [
         timeout_s=60.0,
     ),
     _check(
-        "hidden_layers_frozen",
+        "frozen_layers_unchanged",
         2,
         "harness.transfer_hidden_layers",
         _transfer_inputs(with_test=False),
@@ -1199,7 +1199,7 @@ _hidden(
 )
 _hidden(
     "ex15_transfer_learning",
-    "hidden_layers_frozen_new_split",
+    "frozen_layers_unchanged_new_split",
     1,
     "harness.transfer_hidden_layers",
     _transfer_inputs(with_test=False),
