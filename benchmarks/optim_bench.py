@@ -20,7 +20,7 @@ from benchmarks.stream import floor_kernel
 
 def sizes(cfg: Config) -> list[int]:
     if cfg.tiny:
-        return [10_000, 100_000]
+        return [10_000]
     if cfg.quick:
         return [10_000, 100_000, 1_000_000]
     return [10_000, 100_000, 1_000_000, 10_000_000, 50_000_000]

@@ -20,43 +20,43 @@ from numba import njit, prange
 from benchmarks.harness import Config, Peer, materialised, measure
 
 
-@njit(error_model="numpy", fastmath=True)
+@njit(error_model="numpy", fastmath=True, cache=True)
 def copy_serial(a, c):
     for i in range(a.size):
         c[i] = a[i]
 
 
-@njit(parallel=True, fastmath=True)
+@njit(parallel=True, fastmath=True, cache=True)
 def copy_parallel(a, c):
     for i in prange(a.size):
         c[i] = a[i]
 
 
-@njit(error_model="numpy", fastmath=True)
+@njit(error_model="numpy", fastmath=True, cache=True)
 def triad_serial(a, b, c, s):
     for i in range(a.size):
         a[i] = b[i] + s * c[i]
 
 
-@njit(parallel=True, fastmath=True)
+@njit(parallel=True, fastmath=True, cache=True)
 def triad_parallel(a, b, c, s):
     for i in prange(a.size):
         a[i] = b[i] + s * c[i]
 
 
-@njit(error_model="numpy", fastmath=True)
+@njit(error_model="numpy", fastmath=True, cache=True)
 def floor_1rw_1r_serial(x, g, s, t):
     for i in range(x.size):
         x[i] = x[i] * s + g[i] * t
 
 
-@njit(parallel=True, fastmath=True)
+@njit(parallel=True, fastmath=True, cache=True)
 def floor_1rw_1r_parallel(x, g, s, t):
     for i in prange(x.size):
         x[i] = x[i] * s + g[i] * t
 
 
-@njit(error_model="numpy", fastmath=True)
+@njit(error_model="numpy", fastmath=True, cache=True)
 def floor_2rw_1r_serial(x, y, g, s, t):
     for i in range(x.size):
         gi = g[i]
@@ -64,7 +64,7 @@ def floor_2rw_1r_serial(x, y, g, s, t):
         y[i] = y[i] * s + gi * t
 
 
-@njit(parallel=True, fastmath=True)
+@njit(parallel=True, fastmath=True, cache=True)
 def floor_2rw_1r_parallel(x, y, g, s, t):
     for i in prange(x.size):
         gi = g[i]
@@ -72,7 +72,7 @@ def floor_2rw_1r_parallel(x, y, g, s, t):
         y[i] = y[i] * s + gi * t
 
 
-@njit(error_model="numpy", fastmath=True)
+@njit(error_model="numpy", fastmath=True, cache=True)
 def floor_3rw_1r_serial(x, y, z, g, s, t):
     for i in range(x.size):
         gi = g[i]
@@ -81,7 +81,7 @@ def floor_3rw_1r_serial(x, y, z, g, s, t):
         z[i] = z[i] * s + gi * t
 
 
-@njit(parallel=True, fastmath=True)
+@njit(parallel=True, fastmath=True, cache=True)
 def floor_3rw_1r_parallel(x, y, z, g, s, t):
     for i in prange(x.size):
         gi = g[i]
@@ -90,13 +90,13 @@ def floor_3rw_1r_parallel(x, y, z, g, s, t):
         z[i] = z[i] * s + gi * t
 
 
-@njit(error_model="numpy", fastmath=True)
+@njit(error_model="numpy", fastmath=True, cache=True)
 def floor_2r_1w_serial(x, y, out, s, t):
     for i in range(x.size):
         out[i] = x[i] * s + y[i] * t
 
 
-@njit(parallel=True, fastmath=True)
+@njit(parallel=True, fastmath=True, cache=True)
 def floor_2r_1w_parallel(x, y, out, s, t):
     for i in prange(x.size):
         out[i] = x[i] * s + y[i] * t
