@@ -7,17 +7,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmarks import harness, suite
+from benchmarks import external, harness, suite
 from grader.cli import main
 from grader.commands import bench as bench_cmd
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+OWN_SECTIONS = [name for name in suite.NAMES if name not in ("compile", "grading")]
+"""Compile times and grading run other parts' scripts (minutes); their adapters are tested apart."""
 
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench")
-    rc = main(["bench", "--tiny", "--out", str(out), "--only", *suite.NAMES])
+    rc = main(["bench", "--tiny", "--out", str(out), "--only", *OWN_SECTIONS])
     return out, rc
 
 
@@ -123,3 +125,28 @@ def test_cli_rejects_unknown_section(tmp_path, capsys):
     assert main(["bench", "--out", str(tmp_path), "--only", "nosuch"]) == 2
     err = capsys.readouterr().err
     assert "unknown section(s) nosuch" in err and len(err.strip().splitlines()) == 1
+
+
+def test_compile_adapter_follows_the_two_interpreter_protocol(tmp_path, monkeypatch):
+    """A stand-in compile_times.py reports a slower first call when NUMBA_CACHE_DIR is empty."""
+    script = tmp_path / "compile_times.py"
+    script.write_text(
+        "import json, os, sys\n"
+        "marker = os.path.join(os.environ['NUMBA_CACHE_DIR'], 'seen')\n"
+        "cold = not os.path.exists(marker)\n"
+        "open(marker, 'w').close()\n"
+        "assert sys.argv[1:] == ['--child']\n"
+        "print(json.dumps({'import kernels': 0.2, 'optim.adam_step': 2.0 if cold else 0.01,"
+        " 'train': 4.0 if cold else 0.02}))\n"
+    )
+    monkeypatch.setattr(external, "__file__", str(tmp_path / "external.py"))
+    df = external.run_compile_times(harness.Config.make(True, tiny=True)).set_index("kernel")
+    assert df.loc["total (all kernels)", "first_compile_s"] == pytest.approx(6.0)
+    assert df.loc["total (all kernels)", "cached_load_s"] == pytest.approx(0.03)
+    assert df.loc["optim.adam_step", "speedup_of_cache"] == pytest.approx(200.0)
+
+
+def test_missing_external_module_is_skipped_with_reason(monkeypatch):
+    monkeypatch.setattr(external, "__file__", "/nonexistent/external.py")
+    with pytest.raises(external.SectionSkipped, match=r"compile_times\.py is not available"):
+        external.run_compile_times(harness.Config.make(True, tiny=True))
