@@ -1,0 +1,154 @@
+"""nbgrader's grades as deepgrade's ``CheckResult`` records, so that the report tables are the same
+whichever path graded the course.
+
+Two sources:
+
+* the SQLite gradebook (``load_results``): one record per autograder test cell, that is per check
+  (the grade cell's name is the check's name, the notebook's name the exercise id). When the autograded
+  notebooks sit beside the gradebook (``autograded/<student>/<assignment>/<notebook>.ipynb``, nbgrader's
+  layout), the failure recorded by the test cell (``deepgrade_check``'s first line) gives the outcome
+  and the fr/en messages; without them a lost point is ``failed``.
+* the CSV of ``nbgrader export`` (``load_export_csv``): one record per (student, assignment), check
+  ``"total"``, for when only the export is at hand.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from grader.errors import UsageError
+from grader.model import CheckResult, Outcome
+
+HIDDEN_MARK = "BEGIN HIDDEN TESTS"
+FAILURE_PREFIX = "deepgrade "  # first line of a test cell's error: "deepgrade <outcome>: <reason>"
+TOTAL_CHECK = "total"
+
+
+def load_results(db_path: Path | str) -> list[CheckResult]:
+    """Every autograded test cell of the gradebook at ``db_path`` as a ``CheckResult``."""
+    from nbgrader.api import Gradebook
+
+    path = Path(db_path)
+    if not path.is_file():
+        raise UsageError(f"no nbgrader gradebook at {path}")
+    autograded = path.parent / "autograded"
+    results: list[CheckResult] = []
+    with Gradebook(f"sqlite:///{path.resolve()}", course_id="") as gb:
+        for assignment in gb.assignments:
+            for notebook in assignment.notebooks:
+                hidden = {cell.name: HIDDEN_MARK in (cell.source or "") for cell in notebook.source_cells}
+                for submitted in notebook.submissions:
+                    student = submitted.student.id
+                    failures = _failures(autograded / student / assignment.name / f"{notebook.name}.ipynb")
+                    for grade in submitted.grades:
+                        if grade.cell.type != "GradeCell" or grade.auto_score is None:
+                            continue
+                        results.append(
+                            _result(
+                                student,
+                                notebook.name,
+                                grade.name,
+                                float(grade.score),
+                                float(grade.max_score),
+                                hidden.get(grade.name, False),
+                                failures.get(grade.name),
+                            )
+                        )
+    return results
+
+
+def _result(
+    student: str,
+    exercise: str,
+    check: str,
+    points: float,
+    max_points: float,
+    hidden: bool,
+    failure: tuple[Outcome, str, str, str] | None,
+) -> CheckResult:
+    if points >= max_points:
+        outcome, reason, fr, en = Outcome.PASSED, "", "", ""
+    elif failure is not None:
+        outcome, reason, fr, en = failure
+    else:
+        outcome, reason = Outcome.FAILED, "the test cell raised an error or wrote to stderr"
+        fr, en = "La cellule de test a échoué.", "The test cell failed."
+    return CheckResult(
+        student=student,
+        exercise=exercise,
+        check=check,
+        points=points,
+        max_points=max_points,
+        outcome=outcome,
+        reason=reason,
+        message_fr=fr,
+        message_en=en,
+        duration_s=0.0,
+        hidden=hidden,
+    )
+
+
+def _failures(notebook_path: Path) -> dict[str, tuple[Outcome, str, str, str]]:
+    """``grade_id -> (outcome, reason, message_fr, message_en)`` read from an autograded notebook."""
+    if not notebook_path.is_file():
+        return {}
+    try:
+        cells = json.loads(notebook_path.read_text(encoding="utf-8"))["cells"]
+    except (OSError, ValueError, KeyError):
+        return {}
+    found: dict[str, tuple[Outcome, str, str, str]] = {}
+    for cell in cells:
+        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        for output in cell.get("outputs", []):
+            if gid and output.get("output_type") == "error":
+                found[gid] = parse_failure(output.get("ename", ""), output.get("evalue", ""))
+    return found
+
+
+def parse_failure(ename: str, evalue: str) -> tuple[Outcome, str, str, str]:
+    """The outcome, reason and messages of a test cell's error. ``deepgrade_check`` raises
+    ``AssertionError("deepgrade <outcome>: <reason>\\nfr: ...\\nen: ...")``; anything else (a timeout,
+    a student's exception escaping) is an ``error`` with its name as the reason."""
+    lines = evalue.splitlines()
+    if ename == "AssertionError" and lines and lines[0].startswith(FAILURE_PREFIX):
+        head, _, reason = lines[0][len(FAILURE_PREFIX) :].partition(": ")
+        texts = {line[:2]: line[4:] for line in lines[1:] if line[:4] in ("fr: ", "en: ")}
+        try:
+            outcome = Outcome(head)
+        except ValueError:
+            outcome = Outcome.FAILED
+        return outcome, reason, texts.get("fr", ""), texts.get("en", "")
+    timeout = ename == "CellTimeoutError"
+    outcome = Outcome.TIMEOUT if timeout else Outcome.ERROR
+    reason = "the test cell ran past its time limit" if timeout else f"{ename}: {evalue}".strip(": ")
+    return outcome, reason.splitlines()[0] if reason else ename, reason, reason
+
+
+def load_export_csv(csv_path: Path | str) -> list[CheckResult]:
+    """The rows of ``nbgrader export``'s CSV (one per student and assignment) as ``CheckResult`` records
+    of one check, ``"total"``, worth the assignment's ``max_score``."""
+    path = Path(csv_path)
+    if not path.is_file():
+        raise UsageError(f"no nbgrader export at {path}")
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    needed = {"assignment", "student_id", "score", "max_score"}
+    if rows and not needed <= set(rows[0]):
+        raise UsageError(f"{path} is not an nbgrader export: it lacks {sorted(needed - set(rows[0]))}")
+    results = []
+    for row in rows:
+        points, max_points = float(row["score"] or 0.0), float(row["max_score"] or 0.0)
+        results.append(
+            _result(
+                row["student_id"],
+                row["assignment"],
+                TOTAL_CHECK,
+                points,
+                max_points,
+                False,
+                None,
+            )
+        )
+    return results

@@ -1,0 +1,141 @@
+"""The real nbgrader round trip: ``deepgrade nbgrader build``, ``nbgrader generate_assignment``, three
+submissions per assignment (correct, partial, untouched release copy), ``nbgrader autograde`` with a real
+ipykernel, ``nbgrader export`` to CSV; nbgrader's SQLite gradebook must hold, check by check, the points
+that deepgrade's in-process grading gives the same code, and the CSV must load into the report tables."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import ROOT, TEST_SECRET, fill_answers, run_nbgrader
+
+from grader.inprocess import grade_directory
+from grader.model import Outcome
+from grader.nbgrader.build import NBGRADER_STUDENT, build_course
+from grader.nbgrader.gradebook import load_export_csv, load_results
+from grader.registry import by_id
+from grader.reports.tables import summarise, wide_table
+
+pytestmark = pytest.mark.slow
+
+# Plain functions, a report value, a beginner's mistake (partial sample), optimizer scenarios, a Numba
+# kernel graded in place with a timing check.
+ASSIGNMENTS = ("ex01_perceptron", "ex02_sigmoid", "ex05_quadratic_cost", "ex11_optimizers", "ex16_fused_adam")
+SAMPLES = ROOT / "examples" / "submissions"
+# student -> folder of modules holding the same code (None: the untouched release copy, i.e. the stubs)
+STUDENTS = {"correct": SAMPLES / "perfect", "partial": SAMPLES / "partial", "untouched": None}
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory: pytest.TempPathFactory, jupyter_env: dict[str, str]) -> Path:
+    course = tmp_path_factory.mktemp("course")
+    build_course(course, ASSIGNMENTS, timeout_s=120, secret=TEST_SECRET)
+    run_nbgrader(["generate_assignment", "*"], course, jupyter_env)
+    for assignment in ASSIGNMENTS:
+        release = course / "release" / assignment / f"{assignment}.ipynb"
+        for student, modules in STUDENTS.items():
+            dest = course / "submitted" / student / assignment / f"{assignment}.ipynb"
+            if modules is None:
+                dest.parent.mkdir(parents=True)
+                dest.write_bytes(release.read_bytes())
+            else:
+                fill_answers(release, modules / f"{assignment}.py", dest)
+    run_nbgrader(["autograde", "*"], course, jupyter_env)
+    run_nbgrader(["export", "--to", str(course / "grades.csv")], course, jupyter_env)
+    return course
+
+
+def _deepgrade(student: str) -> dict[tuple[str, str], float]:
+    folder = STUDENTS[student] or ROOT / "exercises"
+    results = grade_directory(folder, student_id=NBGRADER_STUDENT, secret=TEST_SECRET)
+    return {(r.exercise, r.check): r.points for r in results if r.exercise in ASSIGNMENTS}
+
+
+def test_release_holds_no_solution_and_no_hidden_check(course: Path) -> None:
+    for assignment in ASSIGNMENTS:
+        solution = (ROOT / "solutions" / f"{assignment}.py").read_text(encoding="utf-8")
+        bodies = re.findall(r"### BEGIN SOLUTION\n(.*?)\n\s*### END SOLUTION", solution, re.S)
+        assert bodies
+        folder = course / "release" / assignment
+        text = "\n".join(p.read_text(encoding="utf-8") for p in sorted(folder.iterdir()) if p.is_file())
+        for body in bodies:
+            for line in (ln.strip() for ln in body.splitlines()):
+                if len(line) > 12 and line not in ("return out", "return w, m, v"):
+                    assert line not in text, f"{assignment}: solution line {line!r} in the release"
+        notebook = (folder / f"{assignment}.ipynb").read_text(encoding="utf-8")
+        assert "HIDDEN TESTS" not in notebook and "run_hidden_check(" not in notebook
+        nb = nbformat.reads(notebook, as_version=4)
+        answers = [c for c in nb.cells if c.metadata["nbgrader"].get("solution")]
+        assert answers and all("raise NotImplementedError()" in c.source for c in answers)
+        hidden = [c for c in by_id(assignment).checks if c.hidden]
+        graded = {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells if c.metadata["nbgrader"]["grade"]}
+        for check in hidden:
+            cell = graded[check.name]
+            assert "BEGIN HIDDEN" not in cell.source and not cell.get("outputs")
+
+
+@pytest.mark.parametrize("student", list(STUDENTS))
+def test_autograde_scores_equal_deepgrade_check_by_check(course: Path, student: str) -> None:
+    nbgrader = {
+        (r.exercise, r.check): r.points for r in load_results(course / "gradebook.db") if r.student == student
+    }
+    expected = _deepgrade(student)
+    assert nbgrader == expected
+    total = sum(expected.values())
+    if student == "correct":
+        assert total == sum(by_id(a).max_points for a in ASSIGNMENTS)
+    elif student == "untouched":
+        assert total == 0.0
+    else:
+        assert 0.0 < total < sum(by_id(a).max_points for a in ASSIGNMENTS)
+
+
+def test_gradebook_records_outcomes_and_feedback(course: Path) -> None:
+    results = {(r.student, r.exercise, r.check): r for r in load_results(course / "gradebook.db")}
+    stub = results[("untouched", "ex02_sigmoid", "report_values")]
+    assert stub.outcome is Outcome.NOT_IMPLEMENTED and "NotImplementedError" in stub.message_en
+    wrong = results[("partial", "ex05_quadratic_cost", "report_cost")]
+    assert wrong.outcome is Outcome.FAILED and wrong.points == 0.0 and "expected" in wrong.reason
+    assert wrong.message_fr.startswith(by_id("ex05_quadratic_cost").title.fr)
+    hidden = {c.name for a in ASSIGNMENTS for c in by_id(a).checks if c.hidden}
+    assert {k[2] for k, r in results.items() if r.hidden} == hidden
+    passed = results[("correct", "ex16_fused_adam", "correct_in_place")]
+    assert passed.outcome is Outcome.PASSED and passed.points == passed.max_points == 2.0
+
+
+def test_no_test_cell_of_a_correct_answer_wrote_to_stderr(course: Path) -> None:
+    for assignment in ASSIGNMENTS:
+        nb = json.loads((course / "autograded" / "correct" / assignment / f"{assignment}.ipynb").read_text())
+        for cell in nb["cells"]:
+            if cell["cell_type"] == "code" and "run_" in cell["source"]:
+                kinds = {(o["output_type"], o.get("name")) for o in cell["outputs"]}
+                assert kinds <= {("stream", "stdout")}, (assignment, cell["source"][:80], kinds)
+
+
+def test_export_csv_loads_into_the_report_tables(course: Path) -> None:
+    rows = load_export_csv(course / "grades.csv")
+    assert {(r.student, r.exercise) for r in rows} == {(s, a) for s in STUDENTS for a in ASSIGNMENTS}
+    for student in STUDENTS:
+        expected = _deepgrade(student)
+        for assignment in ASSIGNMENTS:
+            row = next(r for r in rows if r.student == student and r.exercise == assignment)
+            assert row.points == pytest.approx(sum(v for (e, _), v in expected.items() if e == assignment))
+            assert row.max_points == by_id(assignment).max_points
+    summary = summarise(rows).set_index("student")
+    max_total = sum(by_id(a).max_points for a in ASSIGNMENTS)
+    assert summary.loc["correct", "points"] == max_total and summary.loc["untouched", "points"] == 0.0
+    assert set(wide_table(rows)["student"]) >= set(STUDENTS)
+
+
+def test_autograded_test_cells_end_in_a_statement(course: Path) -> None:
+    nb = nbformat.read(course / "autograded" / "partial" / "ex02_sigmoid" / "ex02_sigmoid.ipynb", 4)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade"):
+            last = ast.parse(cell.source).body[-1]
+            assert isinstance(last, ast.Expr) and isinstance(last.value, ast.Call)
+            assert not any(o.output_type == "execute_result" for o in cell.outputs)
