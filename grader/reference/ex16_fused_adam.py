@@ -1,15 +1,16 @@
-"""Reference for exercise 16: ``adam_step_fused`` backed by the course's fused Adam kernel.
+"""Reference for exercise 16: ``adam_step_fused`` backed by the course's kernel ``kernels.optim.adam_step``.
 
-Same signature and in-place contract as the exercise. It calls the serial CPU kernel
-``kernels.cpu.optim.adam``, the one ``kernels.optim.adam_step`` runs on a CPU, with the bias corrections
-``bc1 = 1 - beta1^t`` and ``bc2 = 1 - beta2^t`` computed here, as the driver does (report 3.2.7).
+Same signature and in-place contract as the exercise. ``kernels.optim.adam_step`` keeps the step counter
+in its state and increments it before the step, so it receives ``t - 1`` for the exercise's ``t``
+(report 3.2.7: the exercise's ``t`` is already incremented). It runs serially (``parallel=False``), as
+the student's single ``@njit`` loop does, so the speed check compares the same work on one core.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from kernels.cpu.optim import adam
+from kernels.optim import adam_step
 
 
 def adam_step_fused(
@@ -24,4 +25,6 @@ def adam_step_fused(
     eps: float,
 ) -> None:
     """One Adam step in place on 1-D float64 arrays; ``t`` (>= 1) already incremented."""
-    adam(w, g, m, v, lr, beta1, beta2, eps, 1.0 - beta1**t, 1.0 - beta2**t)
+    adam_step(
+        w, g, {"m": m, "v": v, "t": int(t) - 1}, lr=lr, beta1=beta1, beta2=beta2, eps=eps, parallel=False
+    )

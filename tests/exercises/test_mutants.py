@@ -145,6 +145,7 @@ def test_every_exercise_has_a_mutant() -> None:
     assert {e.id for e in EXERCISES} <= {m[0] for m in MUTANTS}
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
 @pytest.mark.parametrize(
     ("exercise_id", "old", "new", "why"), MUTANTS, ids=[f"{m[0]}:{m[3]}" for m in MUTANTS]
 )
