@@ -88,8 +88,17 @@ def extract_zip(archive: Path, dest: Path) -> Path:
     return dest
 
 
+def _is_autograder_test(cell: dict) -> bool:
+    """An nbgrader autograder test cell (``grade`` and not ``solution``): the course's checks, not the
+    student's code (``deepgrade nbgrader build`` notebooks)."""
+    meta = cell.get("metadata")
+    nbgrader = meta.get("nbgrader") if isinstance(meta, dict) else None
+    return isinstance(nbgrader, dict) and bool(nbgrader.get("grade")) and not nbgrader.get("solution")
+
+
 def notebook_source(path: Path) -> str:
-    """The code cells of a notebook, in order, with IPython magics and shell escapes commented out."""
+    """The code cells of a notebook, in order, with IPython magics and shell escapes commented out;
+    nbgrader's autograder test cells are left out."""
     try:
         nb = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, ValueError) as err:
@@ -100,7 +109,7 @@ def notebook_source(path: Path) -> str:
         raise IntakeError(f"notebook {path.name} has no list of cells")
     chunks = []
     for cell in nb["cells"]:
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code" or _is_autograder_test(cell):
             continue
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else source
