@@ -19,6 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--public-only", action="store_true", help="grade public checks only")
     parser.add_argument("--resume", action="store_true", help="grade only what the journal lacks")
     parser.add_argument("--lang", choices=("fr", "en"), default="fr", help="language of the reports")
+    parser.add_argument("-k", dest="keyword", default=None, help="pytest -k expression (select checks)")
+    parser.add_argument("-m", dest="markexpr", default=None,
+                        help="pytest -m expression: public, hidden, timing")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--backend", default=None, help=argparse.SUPPRESS)
     parser.set_defaults(run=run)
@@ -60,6 +63,8 @@ def run(args: argparse.Namespace) -> int:
         public_only=args.public_only,
         resume=args.resume,
         backend=args.backend,
+        extra=[*(["-k", args.keyword] if args.keyword else []),
+               *(["-m", args.markexpr] if args.markexpr else [])],
     )
     outcome = session.run(pytest_args, progress=not args.no_progress)
     if outcome.exit_code not in (0, 1):

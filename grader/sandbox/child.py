@@ -102,8 +102,10 @@ def main():
         except SyntaxError as err:
             reply = {"status": "syntax_error", "error": f"{type(err).__name__} line {err.lineno}: {err.msg}"}
         except ModuleNotFoundError as err:
-            status = "missing" if err.name == name else "import_error"
-            reply = {"status": status, "error": describe(err)}
+            if err.name == name:
+                reply = {"status": "missing", "error": f"no module {name}.py in the submission"}
+            else:
+                reply = {"status": "import_error", "error": describe(err)}
         except MemoryError:
             reply = {"status": "crashed", "error": "MemoryError at import: memory limit exceeded"}
         except SystemExit as err:
@@ -131,12 +133,18 @@ def main():
         kwargs = decode(req["kwargs"])
         try:
             value = fn(*args, **kwargs)
-        except NotImplementedError:
-            return {"status": "not_implemented", "error": f"{target} raises NotImplementedError"}
+        except NotImplementedError as err:
+            frames = traceback.extract_tb(err.__traceback__)
+            where = frames[-1].name if frames else target
+            return {"status": "not_implemented", "error": f"{where} raises NotImplementedError"}
         except MemoryError:
             return {"status": "crashed", "error": "MemoryError: memory limit exceeded"}
         except SystemExit as err:
             return {"status": "error", "error": f"{target} called sys.exit({err.code!r})"}
+        except AttributeError as err:
+            if getattr(err, "obj", None) is module:
+                return {"status": "missing", "error": f"{req['module']}.{err.name} is not defined"}
+            return {"status": "error", "error": describe(err)}
         except BaseException as err:
             return {"status": "error", "error": describe(err)}
         try:
