@@ -22,22 +22,23 @@ def digits():
 
 
 def test_adam_reaches_95_percent_on_digits(digits):
+    """64-64-10 ReLU net, Adam lr 3e-3, 20 epochs of 32: 0.969-0.980 test accuracy over seeds 0-3."""
     X_train, y_train, X_test, y_test = digits
-    net = MLP([64, 32, 10], ["relu", "identity"], seed=0)
+    net = MLP([64, 64, 10], ["relu", "identity"], seed=0)
     history = train(
         net,
         X_train,
         y_train,
         optimizer="adam",
-        hp={"lr": 1e-3},
-        epochs=25,
+        hp={"lr": 3e-3},
+        epochs=20,
         batch_size=32,
         seed=0,
         loss="softmax_cross_entropy",
     )
     accuracy = float((net.predict(X_test) == y_test).mean())
     assert accuracy >= 0.95, f"test accuracy {accuracy:.3f}"
-    assert history[-1] < 0.5 * history[0]
+    assert history[-1] < 0.1 * history[0]
 
 
 HP = {
