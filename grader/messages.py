@@ -42,6 +42,10 @@ _WHAT: dict[Outcome, Text] = {
     ),
 }
 
+_TIMING_FAILED = Text(
+    "échec (valeur ou vitesse par rapport au noyau de référence) : {detail}.",
+    "failed (value, or speed against the reference kernel): {detail}.",
+)
 _REREAD = Text("Relisez la section {section} du rapport.", "Reread section {section} of the report.")
 _HINT = Text("Indice : {hint}", "Hint: {hint}")
 _NEEDS_HINT = {Outcome.FAILED, Outcome.INVALID, Outcome.ERROR, Outcome.TIMEOUT, Outcome.NOT_IMPLEMENTED}
@@ -50,7 +54,8 @@ _NEEDS_HINT = {Outcome.FAILED, Outcome.INVALID, Outcome.ERROR, Outcome.TIMEOUT, 
 def feedback(exercise: Exercise, check: Check, outcome: Outcome, detail: str, lang: str) -> str:
     """One paragraph of feedback in ``lang`` (``"fr"`` or ``"en"``) for ``outcome`` of ``check``."""
     head = f"{exercise.title(lang)} [{check.name}]"
-    what = _WHAT[outcome](lang).format(detail=detail.strip().rstrip(".") or "-")
+    template = _TIMING_FAILED if check.timing and outcome is Outcome.FAILED else _WHAT[outcome]
+    what = template(lang).format(detail=detail.strip().rstrip(".") or "-")
     if outcome is Outcome.PASSED:
         return f"{head} : {what}" if lang == "fr" else f"{head}: {what}"
     parts = [f"{head} : {what}" if lang == "fr" else f"{head}: {what}"]

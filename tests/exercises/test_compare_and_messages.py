@@ -98,6 +98,15 @@ def test_feedback_for_every_outcome(outcome: Outcome, lang: str) -> None:
         assert ("pas encore implémenté" if lang == "fr" else "not implemented yet") in text
 
 
+def test_timing_failure_mentions_speed() -> None:
+    exercise = by_id("ex16_fused_adam")
+    check = next(c for c in exercise.checks if c.timing)
+    text = feedback(
+        exercise, check, Outcome.FAILED, "2.4 s vs reference 0.3 s: 8.6x (at most 2x to pass)", "en"
+    )
+    assert "speed against the reference kernel" in text and "8.6x" in text and "3.2.7" in text
+
+
 def test_harness_imports_only_stdlib_and_numpy() -> None:
     import grader.harness as harness
 

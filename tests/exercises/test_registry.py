@@ -128,3 +128,22 @@ def test_public_case_matches_the_shipped_value_and_solutions() -> None:
                 continue
             again = solution_value(exercise, check, case.inputs)
             assert judge(check, case.expected, again) == (Outcome.PASSED, ""), (exercise.id, check.name)
+
+
+def test_public_cases_need_no_solutions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The student bundle has no solutions/: every public case comes from the report, the inputs or the
+    shipped JSON."""
+    import sys
+
+    from grader import expected
+
+    monkeypatch.setitem(sys.modules, "solutions", None)
+    for name in [m for m in sys.modules if m.startswith("solutions.")]:
+        monkeypatch.setitem(sys.modules, name, None)
+    monkeypatch.setattr(
+        expected, "solution_module", lambda _id: (_ for _ in ()).throw(ImportError("no solutions"))
+    )
+    for exercise in EXERCISES:
+        for check in exercise.checks:
+            if not check.hidden:
+                assert make_case(exercise, check, student_id="s", secret="k").expected is not None
