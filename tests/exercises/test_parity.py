@@ -214,6 +214,22 @@ def test_fused_adam_matches_pure_adam_and_reference_module() -> None:
         np.testing.assert_allclose(got, exp, rtol=1e-13, atol=1e-16)
 
 
+def test_regularization_matches_scalar_rules() -> None:
+    rng = np.random.default_rng(RNG_SEED)
+    w, dw, h = rng.standard_normal(30), rng.standard_normal(30), rng.standard_normal(30)
+    assert ex12_regularization.l2_penalty([w[:10], w[10:]], 0.03) == pytest.approx(
+        sum(rules.l2_penalty_term(x, 0.03) for x in w), rel=1e-13
+    )
+    np.testing.assert_allclose(
+        ex12_regularization.l2_grad(dw, w, 0.03),
+        [rules.l2_grad_rule(a, b, 0.03) for a, b in zip(dw, w, strict=True)],
+    )
+    out, mask = ex12_regularization.dropout_forward(h, 0.6, seed=5)
+    np.testing.assert_allclose(
+        out, [rules.dropout_rule(a, float(k), 0.6) for a, k in zip(h, mask, strict=True)]
+    )
+
+
 def test_regularization_matches_kernels() -> None:
     regularization = _kernel("kernels.regularization")
     rng = np.random.default_rng(RNG_SEED)
