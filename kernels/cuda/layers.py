@@ -74,7 +74,8 @@ def gemm(A, B, C, *, trans_a: bool = False, trans_b: bool = False, bias=None) ->
     tile = config.TILE
     kernel = _gemm_kernel(tile, np.dtype(C.dtype), trans_a, trans_b, bias is not None)
     grid = ((n + tile - 1) // tile, (m + tile - 1) // tile)
-    kernel[grid, (tile, tile)](A, B, C if bias is None else bias, C)
+    # Without a bias the kernel still needs a 1-D argument of the right type; the flag keeps it unread.
+    kernel[grid, (tile, tile)](A, B, C[0] if bias is None else bias, C)
 
 
 @cuda.jit
