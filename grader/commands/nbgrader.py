@@ -1,15 +1,32 @@
-"""`deepgrade nbgrader`: placeholder until its issue lands (replace this module)."""
+"""`deepgrade nbgrader build COURSE_DIR [--assignment NAME ...]`: generate an nbgrader course directory
+from the registry (``grader.nbgrader.build``)."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("nbgrader", help="(not available yet)")
-    parser.set_defaults(run=run)
+    parser = sub.add_parser("nbgrader", help="generate an nbgrader course from the registry")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    build = actions.add_parser(
+        "build", help="write nbgrader_config.py and source/<exercise>/<exercise>.ipynb (one per exercise)"
+    )
+    build.add_argument("course_dir", type=Path, metavar="COURSE_DIR")
+    build.add_argument("--assignment", "-a", action="append", default=None, metavar="NAME",
+                       help="only this exercise id (repeatable); default: every exercise")
+    build.add_argument("--timeout", type=int, default=None, metavar="SECONDS",
+                       help="per-cell execution limit at autograde (default 120)")
+    build.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    print("deepgrade nbgrader: not available yet")
-    return 1
+    from grader.nbgrader.build import DEFAULT_TIMEOUT_S, build_course
+
+    timeout = DEFAULT_TIMEOUT_S if args.timeout is None else args.timeout
+    files = build_course(args.course_dir, args.assignment, timeout_s=timeout)
+    notebooks = [p for p in files if p.suffix == ".ipynb"]
+    print(f"wrote {len(notebooks)} source notebooks and nbgrader_config.py to {args.course_dir}")
+    print(f"next: cd {args.course_dir} && nbgrader generate_assignment '*'")
+    return 0
