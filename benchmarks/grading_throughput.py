@@ -22,8 +22,20 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def grade(subs: Path, out: Path, workers: int, mark: str) -> float:
-    cmd = [sys.executable, "-m", "grader.cli", "grade", str(subs), "--out", str(out), "-n", str(workers),
-           "--no-progress", "-m", mark]
+    cmd = [
+        sys.executable,
+        "-m",
+        "grader.cli",
+        "grade",
+        str(subs),
+        "--out",
+        str(out),
+        "-n",
+        str(workers),
+        "--no-progress",
+        "-m",
+        mark,
+    ]
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
     elapsed = time.perf_counter() - t0

@@ -5,7 +5,8 @@ For each optimizer and size, every peer updates the same materialised arrays (``
 with the same-stream floor kernel (``benchmarks.stream``). Reported per row: time per step, effective GB/s
 (``BYTES_PER_ELEM`` / time: bytes that must move, not what a peer actually moves) and
 ``frac_of_floor = floor_s / median_s``, where ``floor_s`` is the floor at the peer's thread count (serial
-floor for 1-thread peers, parallel floor otherwise).
+floor for 1-thread peers, parallel floor otherwise). The ``*_min`` columns repeat the ratios with the
+fastest sample of each peer, the estimate least disturbed by busy neighbours on a shared machine.
 """
 
 from __future__ import annotations
@@ -115,8 +116,10 @@ def _lookahead_peers(w, state, out, nthreads: int) -> list[Peer]:
 
 def run(cfg: Config, names: tuple[str, ...] = op.OPTIMIZERS) -> pd.DataFrame:
     """One row per (optimizer, n, peer). Columns: ``optimizer``, ``n``, ``bytes_per_elem``, ``peer``,
-    ``family``, ``parallel``, ``threads``, timing columns, ``us_per_step``, ``gbps``, ``floor_s``,
-    ``frac_of_floor``, ``numba_best_s`` and ``ratio_vs_numba = median_s / numba_best_s`` (>1: slower)."""
+        ``family``, ``parallel``, ``threads``, timing columns, ``us_per_step``, ``gbps``, ``floor_s``,
+        ``frac_of_floor``, ``numba_best_s`` and ``ratio_vs_numba = median_s / numba_best_s`` (>1: slower), and
+    the same from the minima (``floor_min_s``, ``frac_of_floor_min``, ``numba_best_min_s``,
+    ``ratio_vs_numba_min``)."""
     from kernels import optim
 
     torch = torch_or_none()
@@ -163,11 +166,14 @@ def _derive(df: pd.DataFrame) -> pd.DataFrame:
     df = df.copy()
     df["us_per_step"] = df["median_s"] * 1e6
     df["gbps"] = df["n"] * df["bytes_per_elem"] / df["median_s"] / 1e9
-    floor = df[df.family == "floor"].set_index("peer")["median_s"]
-    df["floor_s"] = np.where(df["threads"] == 1, floor["floor serial"], floor["floor parallel"])
-    df["frac_of_floor"] = df["floor_s"] / df["median_s"]
-    df["numba_best_s"] = df.loc[df.family == "numba", "median_s"].min()
-    df["ratio_vs_numba"] = df["median_s"] / df["numba_best_s"]
+    floors = df[df.family == "floor"].set_index("peer")
+    serial = df["threads"] == 1
+    for stat, suffix in (("median_s", ""), ("min_s", "_min")):
+        floor = floors[stat]
+        df[f"floor{suffix}_s"] = np.where(serial, floor["floor serial"], floor["floor parallel"])
+        df[f"frac_of_floor{suffix}"] = df[f"floor{suffix}_s"] / df[stat]
+        df[f"numba_best{suffix}_s"] = df.loc[df.family == "numba", stat].min()
+        df[f"ratio_vs_numba{suffix}"] = df[stat] / df[f"numba_best{suffix}_s"]
     return df
 
 

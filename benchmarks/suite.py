@@ -7,6 +7,7 @@ goes on, so that one broken part never hides the other measurements.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -59,6 +60,7 @@ def run_suite(
     status: dict[str, str] = {}
     files: list[str] = []
     t_start = time.perf_counter()
+    machine_at_start = machine_description()
     for section in SECTIONS:
         if only and section.name not in only:
             continue
@@ -87,7 +89,6 @@ def run_suite(
         files.append("targets.csv")
     desc = "quick" if quick else "full"
     desc += f", {cfg.repeats} repetitions" + (", tiny sizes" if tiny else "")
-    report.write_readme(
-        out, machine_description(), desc, tables, status, files, time.perf_counter() - t_start
-    )
+    machine = {**machine_at_start, "load_average_at_end": " ".join(f"{x:.2f}" for x in os.getloadavg())}
+    report.write_readme(out, machine, desc, tables, status, files, time.perf_counter() - t_start)
     return tables, status
