@@ -52,6 +52,19 @@ def _excluded(entry: Path, trusted_dirs: list[Path]) -> bool:
     return any(real == d or d in real.parents for d in trusted_dirs)
 
 
+SYSTEM_READ = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/etc", "/proc", "/sys", "/dev/urandom",
+               "/dev/random")
+SYSTEM_WRITE = ("/dev/null", "/dev/zero")
+
+
+def readable_paths(overlay: Path) -> list[str]:
+    """What the child may read under Landlock: the Python installation, the system libraries, and the
+    targets of the overlay's links (never the project, the other submissions or the reports)."""
+    paths = [sys.base_prefix, *SYSTEM_READ]
+    paths += sorted({str(link.resolve()) for link in overlay.iterdir() if link.is_symlink()})
+    return [p for p in dict.fromkeys(paths) if Path(p).exists()]
+
+
 def build_overlay(dest: Path) -> Path:
     """Fill ``dest`` with the allowed entries and return it."""
     dest.mkdir(parents=True, exist_ok=True)

@@ -34,7 +34,7 @@ from typing import Any
 
 from grader import values
 from grader.model import Outcome
-from grader.sandbox.overlay import build_overlay
+from grader.sandbox.overlay import SYSTEM_WRITE, build_overlay, readable_paths
 from grader.sandbox.procs import kill_all
 
 HERE = Path(__file__).resolve().parent
@@ -65,6 +65,7 @@ class Limits:
     startup_s: float = 60.0
     output_mb: float = 8.0
     max_copy_mb: float = 64.0
+    landlock: bool = True
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,17 @@ def child_environment(private: Path, token: str, threads: int) -> dict[str, str]
     }
 
 
+def _warn_once() -> None:
+    import warnings
+
+    warnings.warn(
+        "Landlock is not available: the sandbox isolates processes only (a child can read files by "
+        "absolute path and open sockets); run the grader in a container or with bubblewrap",
+        RuntimeWarning,
+        stacklevel=3,
+    )
+
+
 class Sandbox:
     """A submission folder (or a single module file) served by a sandboxed child.
 
@@ -198,6 +210,8 @@ class Sandbox:
         for name in ("home", "tmp", "numba_cache"):
             (self.private / name).mkdir()
         build_overlay(self.private / "overlay")
+        self._readable = readable_paths(self.private / "overlay")
+        self.landlock_abi: int | None = None
 
     # ---------------------------------------------------------------- life cycle
     def __enter__(self) -> Sandbox:
@@ -224,6 +238,9 @@ class Sandbox:
             "file_mb": lim.file_mb,
             "open_files": lim.open_files,
             "processes": lim.processes,
+            "landlock": lim.landlock,
+            "read_paths": self._readable,
+            "write_paths": [str(self.private), *SYSTEM_WRITE],
         }
         path = self.private / "rt" / "config.json"
         path.write_text(json.dumps(cfg))
@@ -266,6 +283,9 @@ class Sandbox:
         if reply.get("status") != "ready":
             self._kill()
             return Reply("crashed", error="the sandbox did not start: bad greeting")
+        self.landlock_abi = int(reply.get("landlock") or 0)
+        if self.limits.landlock and not self.landlock_abi:
+            _warn_once()
         return None
 
     def _on_output_limit(self) -> None:

@@ -19,7 +19,7 @@ LIMITS = Limits(memory_mb=1024, output_mb=2.0, startup_s=60.0)
 
 def make(tmp_path: Path, **modules: str) -> Path:
     folder = tmp_path / "sub"
-    folder.mkdir()
+    folder.mkdir(parents=True)
     for name, code in modules.items():
         (folder / f"{name}.py").write_text(textwrap.dedent(code))
     return folder
@@ -201,3 +201,75 @@ def test_close_leaves_no_process(tmp_path):
     sandbox.close()
     assert related(pid, token) == set()
     assert not sandbox.private.exists()
+
+
+def _landlock_abi() -> int:
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    return max(0, libc.syscall(444, None, ctypes.c_size_t(0), ctypes.c_uint32(1)))
+
+
+needs_landlock = pytest.mark.skipif(_landlock_abi() < 1, reason="the kernel has no Landlock")
+
+
+@needs_landlock
+def test_landlock_denies_the_project_reports_and_other_submissions(tmp_path):
+    project = Path(__file__).resolve().parents[2]
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    other = make(tmp_path / "o", other="SECRET = 1\n")
+    code = f"""
+    import os
+
+    def attempt(path, mode):
+        try:
+            with open(path, mode) as fh:
+                return "read" if "r" in mode and fh.read(1) is not None else "wrote"
+        except OSError as err:
+            return type(err).__name__
+
+    def probe():
+        return {{
+            "solution": attempt({str(next((project / "solutions").glob("*.py")))!r}, "r"),
+            "registry": attempt({str(project / "grader" / "registry.py")!r}, "r"),
+            "other": attempt({str(other / "other.py")!r}, "r"),
+            "report": attempt({str(reports / "pwned.txt")!r}, "w"),
+            "own": attempt("mine.txt", "w"),
+            "stdlib": attempt(os.__file__, "r"),
+        }}
+    """
+    with Sandbox(make(tmp_path / "p", m=code), limits=LIMITS) as sandbox:
+        got = sandbox.call("m", "probe", {}, 30)
+        assert sandbox.landlock_abi >= 1
+    assert got.value == {"solution": "PermissionError", "registry": "PermissionError",
+                         "other": "PermissionError", "report": "PermissionError", "own": "wrote",
+                         "stdlib": "read"}, got
+    assert not (reports / "pwned.txt").exists()
+
+
+@needs_landlock
+def test_landlock_blocks_tcp_and_signals_to_the_grader(tmp_path):
+    if _landlock_abi() < 6:
+        pytest.skip("network and signal scoping need Landlock ABI 6")
+    code = """
+    import os, socket
+
+    def probe():
+        out = {}
+        try:
+            socket.create_connection(("127.0.0.1", 9), timeout=1)
+            out["tcp"] = "connected"
+        except OSError as err:
+            out["tcp"] = err.errno
+        try:
+            os.kill(os.getppid(), 0)
+            out["kill"] = "sent"
+        except OSError as err:
+            out["kill"] = type(err).__name__
+        return out
+    """
+    with Sandbox(make(tmp_path, m=code), limits=LIMITS) as sandbox:
+        got = sandbox.call("m", "probe", {}, 30).value
+    assert got == {"tcp": 13, "kill": "PermissionError"}  # EACCES from Landlock, EPERM for the signal
