@@ -1,4 +1,4 @@
-"""Shared helpers of the kernel tests: numerical gradients, relative errors, a small Hypothesis budget."""
+"""Helpers of the kernel tests: numerical gradients, relative errors, a small Hypothesis budget."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from collections.abc import Callable
 import numpy as np
 from hypothesis import HealthCheck, settings
 
-settings.register_profile(
-    "kernels", max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+FEW_EXAMPLES = settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
 )
-settings.load_profile("kernels")
+"""Hypothesis settings of the gradient checks: a dozen deterministic examples each (CI time)."""
 
 GRAD_STEP = 1e-6
 GRAD_RTOL = 1e-6

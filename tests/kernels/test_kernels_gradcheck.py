@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import GRAD_RTOL, numerical_gradient, rel_error
 from hypothesis import given
 from hypothesis import strategies as st
+from kernel_checks import FEW_EXAMPLES, GRAD_RTOL, numerical_gradient, rel_error
 
 from kernels import activations, layers, losses
 from kernels.mlp import MLP
@@ -25,6 +25,7 @@ def _away_from_kinks(rng, shape):
 
 
 @pytest.mark.parametrize("name", activations.NAMES)
+@FEW_EXAMPLES
 @given(batch=dims, width=dims, seed=seeds)
 def test_activation_derivatives(name, batch, width, seed):
     rng = np.random.default_rng(seed)
@@ -35,6 +36,7 @@ def test_activation_derivatives(name, batch, width, seed):
     assert rel_error(analytic, numeric) < GRAD_RTOL
 
 
+@FEW_EXAMPLES
 @given(batch=dims, width=st.integers(2, 6), seed=seeds)
 def test_softmax_vector_jacobian(batch, width, seed):
     from kernels.cpu import activations as cpu
@@ -57,6 +59,7 @@ def _loss_inputs(name, rng, batch, width):
 
 
 @pytest.mark.parametrize("name", ["quadratic", "mse", "binary_cross_entropy", "softmax_cross_entropy"])
+@FEW_EXAMPLES
 @given(batch=dims, width=dims, seed=seeds)
 def test_loss_gradients(name, batch, width, seed):
     rng = np.random.default_rng(seed)
@@ -66,6 +69,7 @@ def test_loss_gradients(name, batch, width, seed):
     assert rel_error(loss(y_hat, y)[1], numeric) < GRAD_RTOL
 
 
+@FEW_EXAMPLES
 @given(batch=dims, n_in=dims, n_out=dims, seed=seeds)
 def test_dense_backward(batch, n_in, n_out, seed):
     rng = np.random.default_rng(seed)
@@ -89,6 +93,7 @@ HEADS = {
 }
 
 
+@FEW_EXAMPLES
 @given(
     widths=st.lists(dims, min_size=2, max_size=4),
     hidden=st.lists(st.sampled_from(HIDDEN), min_size=3, max_size=3),
