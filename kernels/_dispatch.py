@@ -6,7 +6,7 @@ import importlib
 from collections.abc import Callable
 
 TARGETS = ("cpu", "cuda")
-_CUDA_MODULES = {"activations": ("activations", "elementwise")}
+CUDA_HINT = "install the CUDA extra (pip install 'deepgrade[cuda]') and run on a machine with an NVIDIA GPU"
 
 
 def is_cpu(target: object) -> bool:
@@ -17,27 +17,18 @@ def is_cpu(target: object) -> bool:
 
 
 def cuda_function(module: str, name: str) -> Callable[..., object]:
-    """The function ``name`` of ``kernels.cuda.<module>``, imported on first use.
+    """``kernels.cuda.<name>`` (the CUDA twin of ``kernels.<module>.<name>``), imported on first use.
 
     Raises ``RuntimeError`` naming the ``cuda`` extra when numba-cuda, a GPU or the function is missing.
     """
-    hint = "install the CUDA extra (pip install 'deepgrade[cuda]') on a machine with an NVIDIA GPU"
     try:
-        from numba import cuda
+        cuda = importlib.import_module("kernels.cuda")
     except ImportError as exc:
-        raise RuntimeError(f"target='cuda' needs numba-cuda: {hint}") from exc
-    if not cuda.is_available():
-        raise RuntimeError(f"target='cuda' but numba.cuda finds no usable GPU: {hint}")
-    for candidate in _CUDA_MODULES.get(module, (module,)):
-        try:
-            found = importlib.import_module(f"kernels.cuda.{candidate}")
-        except ModuleNotFoundError as exc:
-            if exc.name is None or not exc.name.startswith("kernels.cuda"):
-                raise RuntimeError(
-                    f"target='cuda': importing kernels.cuda.{candidate} failed: {exc}"
-                ) from exc
-            continue
-        fn = getattr(found, name, None)
-        if callable(fn):
-            return fn
-    raise RuntimeError(f"target='cuda': kernels.cuda provides no {module}.{name} ({hint})")
+        raise RuntimeError(f"target='cuda': kernels.cuda cannot be imported ({exc}); {CUDA_HINT}") from exc
+    if not getattr(cuda, "available", False):
+        reason = getattr(cuda, "unavailable_reason", None) or "numba.cuda is unavailable"
+        raise RuntimeError(f"target='cuda' for kernels.{module}.{name}: {reason}; {CUDA_HINT}")
+    fn = getattr(cuda, name, None)
+    if not callable(fn):
+        raise RuntimeError(f"target='cuda': kernels.cuda has no {name} (needed by kernels.{module}.{name})")
+    return fn

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kernels import _validate
+from kernels import _dispatch, _validate
 from kernels import losses as _losses
 from kernels.cpu import train as _cpu
 from kernels.mlp import MLP
@@ -50,6 +50,7 @@ def train(
     seed: int,
     loss: str,
     l2: float = 0.0,
+    target: str = "cpu",
 ) -> np.ndarray:
     """Train ``mlp`` in place for ``epochs`` epochs of minibatches of ``batch_size`` rows; return the
     per-epoch mean training loss (float64, ``epochs`` values).
@@ -59,8 +60,22 @@ def train(
     hyperparameters ``hp`` (``lr`` required; ``beta``, ``beta1``, ``beta2``, ``eps`` default as in
     ``kernels.optim``). Nesterov's gradient is taken at the look-ahead point. ``l2 > 0`` adds the penalty
     ``l2 sum W^2`` over the weight matrices (not the biases) to the loss and ``2 l2 W`` to their gradient.
-    The optimizer state starts at zero on every call.
+    The optimizer state starts at zero on every call. ``target="cuda"`` trains on the GPU
+    (``kernels.cuda.train``) and writes the weights back into ``mlp``.
     """
+    if not _dispatch.is_cpu(target):
+        extra = {"l2": l2} if l2 else {}
+        return _dispatch.cuda_function("train", "train")(
+            mlp,
+            X,
+            Y,
+            optimizer=optimizer,
+            hp={**hp, **extra},
+            epochs=epochs,
+            batch_size=batch_size,
+            seed=seed,
+            loss=loss,
+        )
     if not isinstance(mlp, MLP):
         raise TypeError(f"mlp must be a kernels.mlp.MLP, got {type(mlp).__name__}")
     lr, beta1, beta2, eps = _hyperparameters(optimizer, dict(hp))
