@@ -60,16 +60,19 @@ def related(root: int, token: str | None) -> set[int]:
     return found
 
 
-def kill_all(root: int, token: str | None) -> None:
-    """SIGKILL the child's process group and every related process found in /proc (twice, in case the
-    first pass raced a fork)."""
-    for _ in range(2):
+def kill_all(root: int, token: str | None, passes: int = 10) -> None:
+    """SIGKILL the child's process group and every related process found in /proc, again until a sweep
+    finds none (a fork bomb may race the first passes)."""
+    for _ in range(passes):
         try:
             os.killpg(root, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-        for pid in related(root, token):
+        found = related(root, token)
+        for pid in found:
             try:
                 os.kill(pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
+        if not found - {root}:
+            break

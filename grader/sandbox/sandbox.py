@@ -10,9 +10,17 @@ whole process group and every related process found in ``/proc`` are killed. A c
 answers garbage is recorded and started again on the next call; a module whose import kills or hangs the
 child is remembered, so each later check of it fails at once with the same reason.
 
-Limits of process-level isolation (see SECURITY notes in the report): the child runs with the grader's
-user id and can read or write any file that user can, by absolute path; ``RLIMIT_NPROC`` does not bind
-root, so a fork bomb as root is contained only by the kill sweep and the timeouts.
+Where the kernel has Landlock (Linux >= 5.13, ABI reported in ``Sandbox.landlock_abi``), the child
+restricts itself before any student code runs: it may read only the Python installation, the system
+libraries and the site-packages entries of its overlay, and write only beneath its private folder, so
+``solutions/``, the grader, other submissions and the reports are out of reach even by absolute path;
+with ABI >= 4 it cannot bind or connect TCP sockets, with ABI >= 6 it cannot signal processes outside
+its sandbox. Without Landlock a warning is issued once and isolation is process-level only.
+
+What this does not stop: ``RLIMIT_NPROC`` does not bind root (CI runs as root), so a fork bomb as root is
+contained only by the timeouts and the kill sweep (``procs.kill_all``); ``/proc/<pid>/environ`` of the
+grader stays readable (keep the instructor's secret out of long-lived environments); UDP is not covered
+by Landlock. Bubblewrap (namespaces) closes these gaps.
 """
 
 from __future__ import annotations
