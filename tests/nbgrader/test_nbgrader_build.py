@@ -1,0 +1,207 @@
+"""The generated nbgrader course: cell metadata valid for nbgrader 0.9.6 (its own validator), points and
+grade ids from the registry, hidden checks only inside nbgrader's hidden-test markers, solutions only
+inside solution fences; test cells keep their points when a correct answer writes to stderr (a real
+kernel); ``deepgrade check`` accepts the notebooks; the gradebook reader's parsing and errors."""
+
+from __future__ import annotations
+
+import ast
+import copy
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import ROOT, TEST_SECRET
+from nbgrader.nbgraderformat.v3 import MetadataValidatorV3
+from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
+from nbgrader.utils import determine_grade
+
+from grader.cli import main
+from grader.errors import UsageError
+from grader.model import Outcome
+from grader.nbgrader.build import build_course, exercise_notebook
+from grader.nbgrader.gradebook import load_export_csv, load_results, parse_failure
+from grader.registry import EXERCISES, by_id
+
+
+@pytest.fixture(scope="module")
+def notebooks() -> dict[str, nbformat.NotebookNode]:
+    return {e.id: exercise_notebook(e, secret=TEST_SECRET) for e in EXERCISES}
+
+
+def _meta(cell: nbformat.NotebookNode) -> dict:
+    return cell.metadata.get("nbgrader", {})
+
+
+def _tests(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
+    return [c for c in nb.cells if _meta(c).get("grade")]
+
+
+def student_copy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """What ``nbgrader generate_assignment`` does to the sources, with nbgrader's own preprocessors."""
+    nb = copy.deepcopy(nb)
+    for pre in (ClearSolutions(), ClearHiddenTests()):
+        nb, _ = pre.preprocess(nb, {})
+    return nb
+
+
+def test_metadata_follows_nbgrader_schema_v3(notebooks: dict[str, nbformat.NotebookNode]) -> None:
+    validator = MetadataValidatorV3()
+    for exercise_id, nb in notebooks.items():
+        validator.validate_nb(nb)
+        nbformat.validate(nb)
+        ids = [_meta(c)["grade_id"] for c in nb.cells]
+        assert all(_meta(c)["schema_version"] == 3 for c in nb.cells), exercise_id
+        assert len(ids) == len(set(ids)) and all(re.fullmatch(r"[A-Za-z0-9_-]+", i) for i in ids)
+        assert [c.id for c in nb.cells] == ids
+        for cell in nb.cells:
+            if not _meta(cell)["solution"]:
+                assert cell.metadata["editable"] is False and _meta(cell)["locked"], cell.source[:60]
+
+
+def test_one_test_cell_per_check_with_registry_points(notebooks: dict[str, nbformat.NotebookNode]) -> None:
+    for exercise in EXERCISES:
+        tests = _tests(notebooks[exercise.id])
+        assert [(_meta(c)["grade_id"], _meta(c)["points"]) for c in sorted(tests, key=lambda c: _meta(c)[
+            "grade_id"])] == sorted((c.name, float(c.points)) for c in exercise.checks)
+        assert sum(_meta(c)["points"] for c in tests) == exercise.max_points
+        for cell in tests:
+            assert cell.cell_type == "code" and not _meta(cell)["solution"]
+            last = ast.parse(cell.source).body[-1]
+            assert isinstance(last, ast.Expr) and isinstance(last.value, ast.Call), cell.source
+
+
+def test_hidden_payloads_only_inside_the_markers(notebooks: dict[str, nbformat.NotebookNode]) -> None:
+    for exercise in EXERCISES:
+        nb = notebooks[exercise.id]
+        hidden = {c.name for c in exercise.checks if c.hidden}
+        for cell in _tests(nb):
+            inside = re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", cell.source, re.S)
+            if _meta(cell)["grade_id"] in hidden:
+                assert len(inside) == 1 and "run_hidden_check(" in inside[0] and '"seed"' in inside[0]
+                assert "run_hidden_check(" not in cell.source.replace(inside[0], "")
+            else:
+                assert not inside and "run_check(globals()" in cell.source
+        released = nbformat.writes(student_copy(nb))
+        assert "HIDDEN" not in released and '\\"seed\\"' not in released
+        assert "run_hidden_check(" not in released
+
+
+def test_solutions_only_inside_the_fences(notebooks: dict[str, nbformat.NotebookNode]) -> None:
+    fence = re.compile(r"### BEGIN SOLUTION\n(.*?)\n[ \t]*### END SOLUTION", re.S)
+    for exercise in EXERCISES:
+        solution = (ROOT / "solutions" / f"{exercise.id}.py").read_text(encoding="utf-8")
+        bodies = fence.findall(solution)
+        stub = (ROOT / "exercises" / f"{exercise.id}.py").read_text(encoding="utf-8")
+        nb = notebooks[exercise.id]
+        answers = [c for c in nb.cells if _meta(c)["solution"]]
+        assert sum(len(fence.findall(c.source)) for c in answers) == len(bodies)
+        assert {n for n in exercise.functions} <= {ast.parse(c.source).body[0].name for c in answers}
+        released = student_copy(nb)
+        text = "\n".join(c.source for c in released.cells)
+        for body in bodies:
+            lines = [ln.strip() for ln in body.splitlines() if len(ln.strip()) >= 16]
+            assert not [ln for ln in lines if ln in text and ln not in stub], exercise.id
+        assert all("raise NotImplementedError()" in c.source for c in released.cells if _meta(c)["solution"])
+
+
+def test_build_is_reproducible_and_writes_the_config(tmp_path: Path) -> None:
+    files = build_course(tmp_path / "a", ["ex02_sigmoid"], timeout_s=45, secret=TEST_SECRET)
+    build_course(tmp_path / "b", ["ex02_sigmoid"], timeout_s=45, secret=TEST_SECRET)
+    rel = sorted(p.relative_to(tmp_path / "a") for p in files)
+    folder = "source/ex02_sigmoid"
+    assert [str(p) for p in rel] == [
+        "nbgrader_config.py", f"{folder}/deepgrade_check.py", f"{folder}/ex02_sigmoid.ipynb"]
+    for path in rel[1:]:
+        assert (tmp_path / "a" / path).read_bytes() == (tmp_path / "b" / path).read_bytes()
+    config = (tmp_path / "a" / "nbgrader_config.py").read_text()
+    assert "c.Execute.timeout = 45" in config and "gradebook.db" in config
+    compile(config, "nbgrader_config.py", "exec")
+
+
+def test_cli_build_and_its_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["nbgrader", "build", str(tmp_path / "course"), "-a", "ex01_perceptron"]) == 0
+    assert (tmp_path / "course" / "source" / "ex01_perceptron" / "ex01_perceptron.ipynb").is_file()
+    assert "generate_assignment" in capsys.readouterr().out
+    assert main(["nbgrader", "build", str(tmp_path / "c2"), "-a", "ex99_nothing"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "unknown assignment ex99_nothing" in err
+    (tmp_path / "file").write_text("x")
+    assert main(["nbgrader", "build", str(tmp_path / "file")]) == 2
+
+
+NOISY_SIGMOID = '''\
+def sigmoid(z):
+    import os, sys, warnings
+    from numba.core.errors import NumbaPerformanceWarning
+    warnings.warn("parallel=True had no effect", NumbaPerformanceWarning)
+    print("debug output on stderr", file=sys.stderr)
+    os.write(2, b"C-level write on fd 2\\n")
+    return 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=np.float64)))  # overflows (RuntimeWarning) for z=-1000
+'''
+
+
+def test_a_correct_answer_that_writes_to_stderr_keeps_its_points(
+    jupyter_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    from nbclient import NotebookClient
+
+    for key, value in jupyter_env.items():
+        monkeypatch.setenv(key, value)
+    nb = exercise_notebook(by_id("ex02_sigmoid"), secret=TEST_SECRET)
+    answer = next(c for c in nb.cells if _meta(c)["solution"] and "def sigmoid(" in c.source)
+    answer.source = NOISY_SIGMOID
+    control = nbformat.v4.new_code_cell("sigmoid(-1000.0)")
+    nb.cells.insert(nb.cells.index(answer) + 1, control)
+    build_course(tmp_path, ["ex02_sigmoid"], secret=TEST_SECRET)
+    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(tmp_path / "source" / "ex02_sigmoid")}}).execute()
+    # The trap is real: the same calls outside the helper write to stderr, which zeroes a graded cell.
+    assert any(o.output_type == "stream" and o.name == "stderr" for o in control.outputs)
+    graded = {_meta(c)["grade_id"]: c for c in _tests(nb)}
+    for name in ("report_values", "extreme_inputs", "hidden_random_array"):
+        cell = graded[name]
+        assert not [o for o in cell.outputs if o.output_type == "error" or o.get("name") == "stderr"], name
+        assert determine_grade(cell) == (_meta(cell)["points"],) * 2
+    # sigmoid_grad is still the solution: its cells pass too; nothing in the notebook was zeroed.
+    assert all(determine_grade(c)[0] == _meta(c)["points"] for c in graded.values())
+
+
+def test_deepgrade_check_accepts_the_nbgrader_notebooks(
+    notebooks: dict[str, nbformat.NotebookNode], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    released, solved = tmp_path / "released", tmp_path / "solved"
+    source = notebooks["ex02_sigmoid"]
+    for folder, nb in ((released, student_copy(source)), (solved, source)):
+        folder.mkdir()
+        nbformat.write(nb, folder / "ex02_sigmoid.ipynb")
+    public = [c.name for c in by_id("ex02_sigmoid").checks if not c.hidden]
+    assert main(["check", str(released / "ex02_sigmoid.ipynb"), "--lang", "en"]) == 1
+    rows = [ln.split() for ln in capsys.readouterr().out.splitlines() if ln.startswith("ex02_sigmoid ")]
+    assert [r[1] for r in rows] == public and {r[2] for r in rows} == {"not_implemented"}
+    assert main(["check", str(solved / "ex02_sigmoid.ipynb"), "--lang", "en"]) == 0
+    assert f"{len(public)}/{len(public)} public checks passed" in capsys.readouterr().out
+
+
+def test_parse_failure_reads_the_helpers_message() -> None:
+    outcome, reason, fr, en = parse_failure(
+        "AssertionError",
+        "deepgrade failed: expected 0.5, got 0.4\n"
+        "fr: Sigmoïde [x] : valeur incorrecte.\nen: Sigmoid [x]: wrong.",
+    )
+    assert (outcome, reason, fr, en) == (
+        Outcome.FAILED, "expected 0.5, got 0.4", "Sigmoïde [x] : valeur incorrecte.", "Sigmoid [x]: wrong.")
+    assert parse_failure("CellTimeoutError", "")[0] is Outcome.TIMEOUT
+    assert parse_failure("ZeroDivisionError", "division by zero")[:2] == (
+        Outcome.ERROR, "ZeroDivisionError: division by zero")
+
+
+def test_gradebook_readers_refuse_bad_input(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="no nbgrader gradebook"):
+        load_results(tmp_path / "gradebook.db")
+    assert not (tmp_path / "gradebook.db").exists()
+    bad = tmp_path / "grades.csv"
+    bad.write_text("student,points\nalice,3\n")
+    with pytest.raises(UsageError, match="not an nbgrader export"):
+        load_export_csv(bad)
