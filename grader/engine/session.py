@@ -67,6 +67,13 @@ class _Hook:
             self.collector.listeners.extend(self.listeners)
 
 
+def _autoloaded() -> bool:
+    """Whether an installed ``pytest11`` entry point already loads ``grader.plugin``."""
+    from importlib.metadata import entry_points
+
+    return any(ep.value == "grader.plugin" for ep in entry_points(group="pytest11"))
+
+
 def pytest_args(
     submissions: Path,
     *,
@@ -87,7 +94,7 @@ def pytest_args(
         "--rootdir", str(plugin.ENGINE_DIR),
         "--noconftest",
         "-p", "no:cacheprovider",
-        "-p", "grader.plugin",
+        *([] if _autoloaded() else ["-p", "grader.plugin"]),
         "--submissions", str(submissions),
         "--grade-out", str(out),
         "--grade-memory", str(memory_mb),
