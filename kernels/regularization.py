@@ -71,7 +71,7 @@ def dropout_forward(
 ) -> np.ndarray:
     """Inverted dropout (3.4.2, eq. 3.6): ``h * mask / p`` (0 where dropped, ``h / p`` where kept)."""
     if not _dispatch.is_cpu(target):
-        return _dispatch.cuda_function("regularization", "dropout_forward")(h, mask, p)
+        return _dispatch.cuda_function("regularization", "dropout_forward")(h, mask, p, out)
     return _apply("h", h, mask, p, out)
 
 
@@ -80,5 +80,5 @@ def dropout_backward(
 ) -> np.ndarray:
     """Gradient through dropout: ``dJ/dh = dJ/dh_dropped * mask / p`` (the same linear map)."""
     if not _dispatch.is_cpu(target):
-        return _dispatch.cuda_function("regularization", "dropout_backward")(dh, mask, p)
+        return _dispatch.cuda_function("regularization", "dropout_backward")(dh, mask, p, out)
     return _apply("dh", dh, mask, p, out)
