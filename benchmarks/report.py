@@ -126,9 +126,12 @@ def mlp_targets(df: pd.DataFrame, rows: list) -> None:
 
 
 def grading_targets(df: pd.DataFrame, rows: list) -> None:
-    if "speedup_vs_nbgrader" in df.columns and df["speedup_vs_nbgrader"].notna().any():
-        best = float(df["speedup_vs_nbgrader"].max())
-        _target(rows, "grading: nbgrader s/submission / deepgrade", "best -n", best, best, ">=", 10.0)
+    ours = df[df.tool == "deepgrade grade"]
+    if ours["speedup_vs_nbgrader"].notna().any():
+        best = ours.loc[ours["speedup_vs_nbgrader"].idxmax()]
+        where = f"deepgrade -n {int(best['workers'])}"
+        value = float(best["speedup_vs_nbgrader"])
+        _target(rows, "grading: nbgrader s/submission / deepgrade", where, value, value, ">=", 10.0)
 
 
 def targets(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -167,6 +170,10 @@ def _summary(name: str, df: pd.DataFrame) -> pd.DataFrame | None:
             "final_loss",
         ]
         return df[[c for c in cols if c in df.columns]]
+    if name == "grading":
+        return df.drop(columns=["note"], errors="ignore")
+    if name == "compile":
+        return df
     if name == "figure39":
         last = df[df.epoch == df.epoch.max()]
         return last[["optimizer", "hyperparameters", "batch_size", "epoch", "train_loss", "test_accuracy"]]
@@ -195,7 +202,9 @@ NOTES = {
     " step's shapes).",
     "compile": "First call of each public kernel in a fresh interpreter with an empty NUMBA_CACHE_DIR, then"
     " in a second interpreter loading the cache (rows are incremental; see benchmarks/compile_times.py).",
-    "grading": "`deepgrade grade` on copies of examples/submissions/perfect, timing checks excluded.",
+    "grading": "`deepgrade grade` on copies of examples/submissions/perfect (sandboxed child per"
+    " submission), and `nbgrader autograde` on notebooks holding the same code (full runs);"
+    " `speedup_vs_nbgrader` = nbgrader s/submission / the row's.",
     "figure39": "The report's Figure 3.9 (MNIST) redone on scikit-learn's digits: 64-32-10 ReLU/softmax"
     " network, same initial weights and minibatch order for every optimizer, updates by `kernels.optim`"
     " with the report's conventions; last epoch shown, every epoch in figure39.csv.",
@@ -249,6 +258,8 @@ def write_readme(
         lines += [f"## {name}", "", markdown_table(summary), ""]
         if name in NOTES:
             lines += [NOTES[name], ""]
+        if "note" in df.columns:
+            lines += [f"Note: {df['note'].iloc[0]}.", ""]
     lines += ["## Conventions: the course's optimizers mapped to torch.optim", ""]
     lines += [f"- **{k}**: {v}" for k, v in TORCH_MAPPING.items()]
     lines += ["", "## Files", ""] + [f"- `{f}`" for f in files] + [""]
