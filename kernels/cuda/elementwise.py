@@ -131,9 +131,17 @@ def forward(name: str, z, out=None, **hp):
     return _apply(FORWARD, name, z, out, hp)
 
 
-def backward(name: str, z, out=None, **hp):
-    """``f'(z)`` element-wise (derivative at the pre-activation ``z``)."""
-    return _apply(BACKWARD, name, z, out, hp)
+def backward(name: str, z, out=None, *, upstream=None, **hp):
+    """``f'(z)`` element-wise at the pre-activation ``z``; ``upstream * f'(z)`` when ``upstream`` is given."""
+    if upstream is None:
+        return _apply(BACKWARD, name, z, out, hp)
+    _kernel(CHAIN, name)
+    on_device = _arrays.is_device(z)
+    zd, ud = _arrays.to_device(z, "z"), _arrays.to_device(upstream, "upstream")
+    _arrays.same_shape(("z", zd), ("upstream", ud))
+    od = _arrays.output(out, tuple(zd.shape), zd.dtype, on_device)
+    chain(name, ud, zd, od, **hp)
+    return _arrays.finish(od, out, on_device)
 
 
 def sigmoid(z, out=None):

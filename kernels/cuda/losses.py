@@ -8,8 +8,8 @@ Batch conventions (those of the CPU kernels, ``kernels.cpu.losses``): ``quadrati
 * ``quadratic``: ``J = 1/B sum 1/2 (y_hat - y)^2``, ``dJ/dy_hat = (y_hat - y) / B``;
 * ``mse``: ``J = 1/N sum (y_hat - y)^2``, ``dJ/dy_hat = 2 (y_hat - y) / N``;
 * ``binary_cross_entropy`` (``p`` clipped to ``[eps, 1 - eps]``): ``J = -1/N sum (y log p + (1-y) log(1-p))``;
-* ``softmax_cross_entropy`` (logits ``z``, one-hot or integer labels):
-  ``J = -1/B sum_i log softmax(z_i)_{y_i}``, ``dJ/dz = (softmax(z) - y) / B``.
+* ``softmax_cross_entropy`` (logits ``z``; target rows ``y``, one-hot or distributions, or integer labels):
+  ``J = -1/B sum_ik y_ik log softmax(z_i)_k``, ``dJ/dz_i = (softmax(z_i) sum_k y_ik - y_i) / B``.
 
 With device inputs the loss comes back as a 1-element device array (no synchronisation); with NumPy inputs
 it is a Python float and the gradient a NumPy array.
@@ -68,8 +68,10 @@ def _softmax_ce_kernel(tpb: int):
         acc = 0.0
         for i in range(cuda.grid(1), z.shape[0], cuda.gridsize(1)):
             zmax = z[i, 0]
-            for k in range(1, z.shape[1]):
+            y_sum = 0.0
+            for k in range(z.shape[1]):
                 zmax = max(zmax, z[i, k])
+                y_sum += y[i, k]
             s = 0.0
             for k in range(z.shape[1]):
                 s += math.exp(z[i, k] - zmax)
@@ -77,7 +79,7 @@ def _softmax_ce_kernel(tpb: int):
             for k in range(z.shape[1]):
                 log_p = z[i, k] - zmax - log_s
                 acc -= y[i, k] * log_p
-                grad[i, k] = gscale * (math.exp(log_p) - y[i, k])
+                grad[i, k] = gscale * (math.exp(log_p) * y_sum - y[i, k])
         block_sum_into(shared, lscale * acc, total)
 
     return kernel

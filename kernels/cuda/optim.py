@@ -128,12 +128,12 @@ def sgd_step(w, g, *, lr: float) -> None:
     _run(sgd_kernel, w, [("g", g)], (lr,))
 
 
-def momentum_step(w, g, state: dict, *, lr: float, beta: float) -> None:
+def momentum_step(w, g, state: dict, *, lr: float, beta: float = 0.9) -> None:
     """``v <- beta v + (1 - beta) g``; ``w <- w - eta v`` (3.2.3), in place on ``w`` and ``state['v']``."""
     _run(momentum_kernel, w, [("g", g), ("v", state["v"])], (lr, beta))
 
 
-def nesterov_lookahead(w, state: dict, *, lr: float, beta: float, out=None):
+def nesterov_lookahead(w, state: dict, *, lr: float, beta: float = 0.9, out=None):
     """The look-ahead point ``w - eta beta v`` (3.2.4) where the next gradient is evaluated."""
     on_device = _arrays.is_device(w)
     wd, vd = _arrays.to_device(w, "w"), _arrays.to_device(state["v"], "v")
@@ -146,22 +146,24 @@ def nesterov_lookahead(w, state: dict, *, lr: float, beta: float, out=None):
     return _arrays.finish(od, out, on_device)
 
 
-def nesterov_step(w, g_ahead, state: dict, *, lr: float, beta: float) -> None:
+def nesterov_step(w, g_ahead, state: dict, *, lr: float, beta: float = 0.9) -> None:
     """Nesterov update (3.2.4) given the gradient at the look-ahead point, in place."""
     _run(nesterov_kernel, w, [("g_ahead", g_ahead), ("v", state["v"])], (lr, beta))
 
 
-def adagrad_step(w, g, state: dict, *, lr: float, eps: float) -> None:
+def adagrad_step(w, g, state: dict, *, lr: float, eps: float = 1e-8) -> None:
     """``G <- G + g^2``; ``w <- w - eta g / sqrt(G + eps)`` (3.2.5), in place."""
     _run(adagrad_kernel, w, [("g", g), ("G", state["G"])], (lr, eps))
 
 
-def rmsprop_step(w, g, state: dict, *, lr: float, beta: float, eps: float) -> None:
+def rmsprop_step(w, g, state: dict, *, lr: float, beta: float = 0.9, eps: float = 1e-8) -> None:
     """``E <- beta E + (1 - beta) g^2``; ``w <- w - eta g / sqrt(E + eps)`` (3.2.6), in place."""
     _run(rmsprop_kernel, w, [("g", g), ("E", state["E"])], (lr, beta, eps))
 
 
-def adam_step(w, g, state: dict, *, lr: float, beta1: float, beta2: float, eps: float) -> None:
+def adam_step(
+    w, g, state: dict, *, lr: float, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8
+) -> None:
     """Adam (3.2.7): ``t += 1`` then the rule with ``bc1 = 1 - beta1^t``, ``bc2 = 1 - beta2^t``, in place."""
     state["t"] = int(state["t"]) + 1
     t = state["t"]

@@ -191,7 +191,9 @@ def train_net(
             gather_rows[config.blocks_for(rows * Yd.shape[1]), tpb](Yd, idx, start, ws.y[:rows])
             buf = net.params
             if ahead is not None:
-                optim.nesterov_lookahead(net.params, state, out=ahead, lr=opt_hp["lr"], beta=opt_hp["beta"])
+                optim.nesterov_lookahead(
+                    net.params, state, out=ahead, lr=opt_hp["lr"], beta=opt_hp.get("beta", 0.9)
+                )
                 buf = ahead
             _forward_backward(net, buf, ws, rows, loss, totals[e : e + 1], rows / n, l2)
             optim.step(optimizer, net.params, net.grads, state, **opt_hp)
@@ -203,8 +205,11 @@ def train(
 ) -> np.ndarray:
     """Train ``mlp`` (per-layer ``W``, ``b`` and ``activations``, optional ``alphas``, as ``kernels.mlp.MLP``)
     on the GPU and write the trained weights back into ``mlp.W[l]``, ``mlp.b[l]`` in place; returns the
-    per-epoch losses."""
+    per-epoch losses. Host targets go through ``mlp.targets`` when it exists (integer labels become
+    one-hot rows, as on the CPU)."""
     net = DeviceNet.from_host(mlp.W, mlp.b, mlp.activations, getattr(mlp, "alphas", None))
+    if hasattr(mlp, "targets") and not _arrays.is_device(Y):
+        Y = mlp.targets(Y, np.shape(X)[0])
     out = train_net(
         net, X, Y, optimizer=optimizer, hp=hp, epochs=epochs, batch_size=batch_size, seed=seed, loss=loss
     )

@@ -9,6 +9,7 @@ import pytest
 from cuda_harness import run_child
 
 
+@pytest.mark.slow
 def test_gpu_bench_runs_in_simulator(tmp_path):
     run = run_child(["benchmarks/gpu_bench.py", "--simulate", "--out", str(tmp_path)], simulate=True)
     assert run.returncode == 0, run.output[-6000:]

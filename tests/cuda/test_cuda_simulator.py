@@ -16,6 +16,7 @@ CHECKS = sorted(p.name for p in HERE.glob("check_*.py") if p.name != "check_gpu.
 
 def test_every_check_module_is_listed():
     assert {
+        "check_dispatch.py",
         "check_elementwise.py",
         "check_layers.py",
         "check_losses.py",
