@@ -175,7 +175,8 @@ def _materialise(folder: Path, modules: Sequence[str], work: Path) -> Path:
     return out
 
 
-def _entry(path: Path, modules: Sequence[str], work: Path) -> tuple[str, Path]:
+def read_entry(path: Path, modules: Sequence[str], work: Path) -> tuple[str, Path]:
+    """One entry -> (kind, folder of modules for the sandbox); raises ``IntakeError`` with the reason."""
     suffix = path.suffix.lower()
     if path.is_dir():
         return "folder", _materialise(_holder(_unwrap(path, work), modules), modules, work)
@@ -215,7 +216,7 @@ def find_submissions(root: Path, modules: Sequence[str], work: Path) -> list[Sub
         seen.add(sid)
         scratch = Path(work) / f"{index:05d}"
         try:
-            kind, folder = _entry(path, modules, scratch)
+            kind, folder = read_entry(path, modules, scratch)
             found.append(Submission(sid, folder, kind))
         except IntakeError as err:
             found.append(Submission(sid, None, "other" if path.is_file() else "folder", str(err)))

@@ -11,6 +11,7 @@ are journaled as such, never dropped. ``--resume`` deselects the checks the jour
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 from collections import defaultdict
@@ -43,13 +44,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--public-only", action="store_true", default=False, help="grade public checks only")
     group.addoption("--resume", action="store_true", default=False,
                     help="keep the journal and grade only the checks it does not hold")
-    group.addoption("--grader-backend", default=None, help=argparse_suppress())
-
-
-def argparse_suppress() -> str:
-    import argparse
-
-    return argparse.SUPPRESS
+    group.addoption("--grader-backend", default=None, help=argparse.SUPPRESS)
 
 
 def is_worker(config: pytest.Config) -> bool:

@@ -67,7 +67,7 @@ def table(rows: list[tuple[str, ...]], head: tuple[str, ...]) -> str:
 def run(args: argparse.Namespace) -> int:
     from grader.engine.backend import load_backend
     from grader.engine.grading import Options, Pool, grade_detailed
-    from grader.intake import IntakeError, Submission, _entry
+    from grader.intake import IntakeError, Submission, read_entry
     from grader.model import Outcome
 
     path: Path = args.path
@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     pool = Pool(backend, Options(timeout_s=args.timeout, public_only=True))
     try:
         try:
-            _, folder = _entry(path.resolve(), names, work)
+            _, folder = read_entry(path.resolve(), names, work)
         except IntakeError as err:
             raise UsageError(f"{path}: {err}") from None
         chosen = args.exercise or [n for n in names if (folder / f"{n}.py").is_file()]

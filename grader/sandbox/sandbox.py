@@ -235,6 +235,7 @@ class Sandbox:
     def _config(self, rfd: int, wfd: int) -> Path:
         lim = self.limits
         cfg = {
+            "parent": os.getpid(),
             "rfd": rfd,
             "wfd": wfd,
             "values": str(self.private / "rt" / "_dg_values.py"),
