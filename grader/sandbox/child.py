@@ -109,7 +109,7 @@ def die_with_parent(parent):
     import ctypes
 
     ctypes.CDLL(None).prctl(1, 9, 0, 0, 0)
-    if os.getppid() != parent:
+    if parent and os.getppid() != parent:
         os._exit(1)
 
 

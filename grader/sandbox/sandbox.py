@@ -36,6 +36,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -192,8 +193,18 @@ class Sandbox:
     ...     box.call("ex02_sigmoid", "sigmoid", {"z": np.zeros(3)}, timeout_s=5)
     """
 
-    def __init__(self, source: Path, *, limits: Limits | None = None, harness: Path | None = None) -> None:
+    def __init__(
+        self,
+        source: Path,
+        *,
+        limits: Limits | None = None,
+        harness: Path | None = None,
+        launcher: Callable[[Path], Sequence[str]] | None = None,
+    ) -> None:
+        """``launcher(private_dir)`` may return a command prefix (e.g. a bubblewrap invocation) that
+        runs the child; the descriptors in ``pass_fds`` must survive it."""
         self.limits = limits or Limits()
+        self.launcher = launcher
         self.private = Path(tempfile.mkdtemp(prefix="deepgrade-sbx-"))
         self._proc: subprocess.Popen[bytes] | None = None
         self._token = ""
@@ -235,7 +246,7 @@ class Sandbox:
     def _config(self, rfd: int, wfd: int) -> Path:
         lim = self.limits
         cfg = {
-            "parent": os.getpid(),
+            "parent": os.getpid() if self.launcher is None else 0,
             "rfd": rfd,
             "wfd": wfd,
             "values": str(self.private / "rt" / "_dg_values.py"),
@@ -264,8 +275,9 @@ class Sandbox:
         self._token = uuid.uuid4().hex
         cfg = self._config(req_r, rep_w)
         try:
+            prefix = list(self.launcher(self.private)) if self.launcher is not None else []
             self._proc = subprocess.Popen(
-                [sys.executable, "-I", "-S", str(self.private / "rt" / "_dg_child.py"), str(cfg)],
+                [*prefix, sys.executable, "-I", "-S", str(self.private / "rt" / "_dg_child.py"), str(cfg)],
                 cwd=self.private / "sub",
                 env=child_environment(self.private, self._token, self.limits.threads),
                 stdin=subprocess.DEVNULL,
