@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmarks import external, harness, suite
+from benchmarks import external, harness, report, suite
 from grader.cli import main
 from grader.commands import bench as bench_cmd
 
@@ -150,3 +150,28 @@ def test_missing_external_module_is_skipped_with_reason(monkeypatch):
     monkeypatch.setattr(external, "__file__", "/nonexistent/external.py")
     with pytest.raises(external.SectionSkipped, match=r"compile_times\.py is not available"):
         external.run_compile_times(harness.Config.make(True, tiny=True))
+
+
+def test_targets_table_has_both_estimates(run_dir):
+    tgt = _table(run_dir[0], "targets")
+    assert list(tgt.columns) == ["target", "where", "measured", "measured_fastest", "goal", "met"]
+    assert set(tgt["met"]) <= {"yes", "NO"}
+    floor_rows = tgt[tgt.target.str.endswith("Numba / same-stream floor")]
+    assert len(floor_rows) == 6  # one per optimizer at the single tiny size
+
+
+def test_grading_target_compares_deepgrade_with_nbgrader():
+    df = pd.DataFrame(
+        {
+            "tool": ["deepgrade grade", "deepgrade grade", "nbgrader autograde"],
+            "workers": [1, 2, 1],
+            "copies": [6, 6, 2],
+            "wall_s": [30.0, 18.0, 120.0],
+        }
+    )
+    df["s_per_submission"] = df["wall_s"] / df["copies"]
+    df["speedup_vs_nbgrader"] = 60.0 / df["s_per_submission"]
+    tgt = report.targets({"grading": df})
+    assert len(tgt) == 1
+    row = tgt.iloc[0]
+    assert row["where"] == "deepgrade -n 2" and row["measured"] == pytest.approx(20.0) and row["met"] == "yes"
