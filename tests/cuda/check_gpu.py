@@ -29,11 +29,15 @@ def test_adam_on_a_million_parameters():
     wd, gd = cuda.to_device(w), cuda.to_device(g)
     state = kc.init_state("adam", wd)
     kc.adam_step(wd, gd, state, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8)
-    m = 0.1 * g.astype(np.float64)
-    v = 0.001 * g.astype(np.float64) ** 2
-    want = w - 0.01 * (m / 0.1) / (np.sqrt(v / 0.001) + 1e-8)
+    # The kernel receives the hyperparameters in the parameters' dtype, as the CPU kernels do.
+    lr, b1, b2, eps = (float(np.float32(x)) for x in (0.01, 0.9, 0.999, 1e-8))
+    bc1, bc2 = float(np.float32(1 - 0.9)), float(np.float32(1 - 0.999))
+    g64 = g.astype(np.float64)
+    m, v = (1 - b1) * g64, (1 - b2) * g64**2
+    want = w - lr * (m / bc1) / (np.sqrt(v / bc2) + eps)
     np.testing.assert_allclose(wd.copy_to_host(), want, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(state["v"].copy_to_host(), v, rtol=1e-5, atol=1e-12)
+    np.testing.assert_allclose(state["m"].copy_to_host(), m, rtol=1e-5, atol=1e-12)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
