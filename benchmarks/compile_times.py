@@ -90,21 +90,25 @@ def _cases(dtype) -> list[tuple[str, Callable[[], object]]]:
 
 
 def _child() -> None:
-    start = time.perf_counter()
+    start = time.perf_counter(), time.process_time()
     import kernels  # noqa: F401
 
-    timings: dict[str, float] = {"import kernels": time.perf_counter() - start}
+    timings = {"import kernels": (time.perf_counter() - start[0], time.process_time() - start[1])}
     import numpy as np
 
     for dtype in (np.float64, np.float32):
         for label, fn in _cases(dtype):
-            t0 = time.perf_counter()
+            t0 = time.perf_counter(), time.process_time()
             fn()
-            timings[f"{label} [{np.dtype(dtype).name}]"] = time.perf_counter() - t0
+            timings[f"{label} [{np.dtype(dtype).name}]"] = (
+                time.perf_counter() - t0[0],
+                time.process_time() - t0[1],
+            )
     print(json.dumps(timings))
 
 
 def main() -> None:
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="deepgrade-numba-cache-") as cache:
         env = {**os.environ, "NUMBA_CACHE_DIR": cache}
         runs = []
@@ -117,14 +121,16 @@ def main() -> None:
             runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
     cold, warm = runs
     width = max(map(len, cold))
-    print(f"{'kernel [dtype]':<{width}}  {'first compile (s)':>17}  {'cached load (s)':>15}")
-    for label in cold:
-        print(f"{label:<{width}}  {cold[label]:>17.3f}  {warm[label]:>15.3f}")
+    print(f"load average at start: {load:.2f} (a busy machine stretches wall times, CPU times much less)")
+    header = ("first compile wall", "CPU", "cached load wall", "CPU")
+    print(f"{'kernel [dtype]':<{width}}  " + "  ".join(f"{h:>18}" for h in header))
+    rows = [*cold, "total (all kernels)"]
     compiled = [k for k in cold if k != "import kernels"]
-    print(
-        f"{'total (all kernels)':<{width}}  {sum(cold[k] for k in compiled):>17.2f}  "
-        f"{sum(warm[k] for k in compiled):>15.2f}"
-    )
+    cold["total (all kernels)"] = [sum(cold[k][i] for k in compiled) for i in (0, 1)]
+    warm["total (all kernels)"] = [sum(warm[k][i] for k in compiled) for i in (0, 1)]
+    for label in rows:
+        values = (*cold[label], *warm[label])
+        print(f"{label:<{width}}  " + "  ".join(f"{v:>17.3f}s" for v in values))
 
 
 if __name__ == "__main__":
