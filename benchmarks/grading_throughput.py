@@ -63,8 +63,10 @@ def main() -> int:
         for i in range(args.copies):
             shutil.copytree(args.submission, subs / f"student{i:03d}")
         times = {n: grade(subs, Path(tmp) / f"out{n}", n, args.mark) for n in (1, 2)}
-        same = records(Path(tmp) / "out1") == records(Path(tmp) / "out2")
-        checks = len(records(Path(tmp) / "out1"))
+        one, two = records(Path(tmp) / "out1"), records(Path(tmp) / "out2")
+        same, checks = one == two, len(one)
+        for row in sorted(set(one) ^ set(two))[:10]:
+            print("differs:", "-n 1" if row in one else "-n 2", row)
     print(f"{args.copies} submissions, {checks} check results per run")
     for n, t in times.items():
         print(f"-n {n}: {t:7.1f} s  ({args.copies / t:.2f} submissions/s)")
