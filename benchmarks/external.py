@@ -47,11 +47,19 @@ def _call_run(module_name: str, cfg: Config) -> pd.DataFrame:
     return result
 
 
+def _wall_cpu(value) -> tuple[float, float]:
+    """A child's timing: ``[wall, cpu]`` seconds, or a bare wall time (CPU time then unknown)."""
+    if isinstance(value, list | tuple):
+        return float(value[0]), float(value[1])
+    return float(value), float("nan")
+
+
 def run_compile_times(cfg: Config) -> pd.DataFrame:
     """Numba first-compile and cached-load times of the kernel set, by the protocol of
     ``benchmarks/compile_times.py``: two fresh interpreters run its ``--child`` mode with one empty
     ``NUMBA_CACHE_DIR``, the first compiling (``first_compile_s``), the second loading from the cache
-    (``cached_load_s``). A ``total (all kernels)`` row sums the kernel rows (``import kernels`` apart)."""
+    (``cached_load_s``), with CPU times beside (``*_cpu_s``; a busy machine stretches wall times, CPU
+    times much less). A ``total (all kernels)`` row sums the kernel rows (``import kernels`` apart)."""
     script = Path(__file__).with_name("compile_times.py")
     if not script.exists():
         raise SectionSkipped("benchmarks/compile_times.py is not available yet")
@@ -75,20 +83,13 @@ def run_compile_times(cfg: Config) -> pd.DataFrame:
                 raise RuntimeError(f"compile_times --child ({phase}) exited {proc.returncode}: {last}")
             runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
     cold, warm = runs
-    df = pd.DataFrame(
-        {
-            "kernel": list(cold),
-            "first_compile_s": list(cold.values()),
-            "cached_load_s": [warm[k] for k in cold],
-        }
-    )
-    kernels_only = df[df.kernel != "import kernels"]
-    total = {
-        "kernel": "total (all kernels)",
-        "first_compile_s": kernels_only["first_compile_s"].sum(),
-        "cached_load_s": kernels_only["cached_load_s"].sum(),
-    }
-    df = pd.concat([df, pd.DataFrame([total])], ignore_index=True)
+    df = pd.DataFrame({"kernel": list(cold)})
+    for phase, run in (("first_compile", cold), ("cached_load", warm)):
+        pairs = [_wall_cpu(run[k]) for k in cold]
+        df[f"{phase}_s"] = [p[0] for p in pairs]
+        df[f"{phase}_cpu_s"] = [p[1] for p in pairs]
+    total = df[df.kernel != "import kernels"].drop(columns="kernel").sum()
+    df = pd.concat([df, pd.DataFrame([{"kernel": "total (all kernels)", **total}])], ignore_index=True)
     df["speedup_of_cache"] = df["first_compile_s"] / df["cached_load_s"]
     return df
 

@@ -136,7 +136,8 @@ def test_compile_adapter_follows_the_two_interpreter_protocol(tmp_path, monkeypa
         "cold = not os.path.exists(marker)\n"
         "open(marker, 'w').close()\n"
         "assert sys.argv[1:] == ['--child']\n"
-        "print(json.dumps({'import kernels': 0.2, 'optim.adam_step': 2.0 if cold else 0.01,"
+        "adam = [2.0, 1.5] if cold else [0.01, 0.01]\n"
+        "print(json.dumps({'import kernels': [0.2, 0.1], 'optim.adam_step': adam,"
         " 'train': 4.0 if cold else 0.02}))\n"
     )
     monkeypatch.setattr(external, "__file__", str(tmp_path / "external.py"))
@@ -144,6 +145,8 @@ def test_compile_adapter_follows_the_two_interpreter_protocol(tmp_path, monkeypa
     assert df.loc["total (all kernels)", "first_compile_s"] == pytest.approx(6.0)
     assert df.loc["total (all kernels)", "cached_load_s"] == pytest.approx(0.03)
     assert df.loc["optim.adam_step", "speedup_of_cache"] == pytest.approx(200.0)
+    assert df.loc["optim.adam_step", "first_compile_cpu_s"] == pytest.approx(1.5)
+    assert np.isnan(df.loc["train", "first_compile_cpu_s"])  # a bare number is a wall time
 
 
 def test_missing_external_module_is_skipped_with_reason(monkeypatch):
