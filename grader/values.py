@@ -27,10 +27,10 @@ import numpy as np
 __all__ = ["MAX_ELEMENTS", "ValueEncodingError", "decode", "dumps", "encode", "loads", "pack", "unpack"]
 
 MAX_DEPTH = 32
-MAX_ELEMENTS = 50_000_000  # array elements in one value, all arrays together
+MAX_ELEMENTS = 20_000_000  # array elements in one value, all arrays together (160 MB of float64)
 MAX_STRING = 1_000_000
 MAX_ITEMS = 100_000  # entries of one list/tuple/dict
-MAX_FRAME = 1 << 30  # bytes of one message on the pipe
+MAX_FRAME = 256 << 20  # bytes of one message on the pipe
 _DTYPES = {"float64": np.float64, "int64": np.int64, "bool": np.bool_}
 _HEX_FLOAT = re.compile(r"-?(0x[0-9a-f]+(\.[0-9a-f]*)?p[+-]\d+|inf|nan)\Z")
 _HEADER = struct.Struct(">Q")
