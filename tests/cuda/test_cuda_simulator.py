@@ -1,5 +1,6 @@
-"""Runs every CUDA check module under Numba's CUDA simulator, one child pytest per module (see conftest:
-the simulator must be chosen before ``numba.cuda`` is imported, which only a fresh process guarantees).
+"""Runs every CUDA check module under Numba's CUDA simulator, one child pytest per module (see
+``cuda_harness``: the simulator must be chosen before ``numba.cuda`` is imported, which only a fresh process
+guarantees), and the compile check without the simulator.
 
 Each run must pass with no failure and no skip, so a missing simulator or an import error cannot pass
 silently."""
@@ -11,7 +12,8 @@ import re
 import pytest
 from cuda_harness import HERE, run_checks, run_child
 
-CHECKS = sorted(p.name for p in HERE.glob("check_*.py") if p.name != "check_gpu.py")
+NOT_SIMULATED = {"check_gpu.py", "check_compile.py"}
+CHECKS = sorted(p.name for p in HERE.glob("check_*.py") if p.name not in NOT_SIMULATED)
 
 
 def test_every_check_module_is_listed():
@@ -33,6 +35,13 @@ def test_cuda_kernels_in_simulator(check):
     summary = run.output.strip().splitlines()[-1]
     assert re.search(r"\d+ passed", summary), summary
     assert not re.search(r"failed|error|skipped", summary), run.output[-6000:]
+
+
+def test_kernels_type_and_lower_for_the_real_cuda_target():
+    """check_compile.py runs the real CUDA compiler's typing and lowering on every kernel (no GPU needed)."""
+    run = run_checks([HERE / "check_compile.py"], simulate=False)
+    assert run.returncode == 0, run.output[-6000:]
+    assert re.search(r"\b2 passed", run.output.strip().splitlines()[-1]), run.output[-6000:]
 
 
 def test_unavailable_cuda_gives_a_clear_error():
