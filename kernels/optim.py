@@ -40,13 +40,13 @@ def _check_name(name: object) -> str:
 
 def init_state(name: str, w: np.ndarray) -> dict[str, object]:
     """Zero state of optimizer ``name`` for parameters ``w``: ``{}`` for sgd, ``{"v"}`` for momentum and
-    nesterov, ``{"G"}`` for adagrad, ``{"E"}`` for rmsprop, ``{"m", "v", "t": 0}`` for adam."""
+    nesterov, ``{"G"}`` for adagrad, ``{"E"}`` for rmsprop, ``{"m", "v", "t": 0}`` for adam. A CUDA
+    device array gets its state from ``kernels.cuda.init_state``."""
     _check_name(name)
-    if isinstance(w, np.ndarray):
-        _validate.float_array("w", w)
-        state: dict[str, object] = {key: np.zeros_like(w) for key in STATE_KEYS[name]}
-    else:
+    if hasattr(w, "__cuda_array_interface__"):
         return _dispatch.cuda_function("optim", "init_state")(name, w)
+    _validate.float_array("w", w)
+    state: dict[str, object] = {key: np.zeros_like(w) for key in STATE_KEYS[name]}
     if name == "adam":
         state["t"] = 0
     return state
