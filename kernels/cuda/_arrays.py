@@ -45,25 +45,27 @@ def same_shape(*pairs: tuple[str, object]) -> None:
             )
 
 
-def output(out, like_shape: tuple[int, ...], dtype, on_device: bool):
-    """The device array a kernel writes into: ``out`` itself when it is a device array, else a new one."""
-    if out is not None and is_device(out):
+def output(out, like_shape: tuple[int, ...], dtype):
+    """The device array a kernel writes into: ``out`` itself when it is a device array, else a new one
+    (a NumPy ``out`` is checked here and filled by :func:`finish`)."""
+    if out is not None:
         if tuple(out.shape) != tuple(like_shape) or np.dtype(out.dtype) != np.dtype(dtype):
             raise ValueError(f"out has shape {tuple(out.shape)} {out.dtype}, expected {like_shape} {dtype}")
-        return out
-    if out is not None and not on_device:
-        if out.shape != tuple(like_shape) or out.dtype != np.dtype(dtype) or not out.flags.c_contiguous:
-            raise ValueError(f"out must be C-contiguous {like_shape} {np.dtype(dtype)}")
+        if is_device(out):
+            return out
+        if not out.flags.c_contiguous:
+            raise ValueError("out must be C-contiguous")
     return cuda.device_array(like_shape, dtype=dtype)
 
 
 def finish(d, out, on_device: bool):
-    """Return the result where the caller wants it: the device array, or a host array (``out`` if given)."""
-    if on_device or (out is not None and is_device(out)):
-        return d
-    if out is not None:
+    """The result where the caller wants it: a NumPy ``out`` is filled and returned; otherwise the device
+    array for device input, a new NumPy array for NumPy input."""
+    if out is not None and not is_device(out):
         d.copy_to_host(out)
         return out
+    if out is not None or on_device:
+        return d
     return d.copy_to_host()
 
 

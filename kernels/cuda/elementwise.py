@@ -1,9 +1,9 @@
 """Activations on the GPU (report 1.2-1.3): one grid-stride kernel per rule of ``kernels.rules``, plus the
 row-wise softmax.
 
-``forward(name, z, out=None, **hp)`` computes ``f(z)`` and ``backward(name, z, out=None, **hp)`` computes
-``f'(z)`` (the derivative at the pre-activation, as the rules do); ``alpha`` is the one hyperparameter
-(leaky_relu, elu).
+``forward(name, z, out=None, **hp)`` computes ``f(z)`` and ``backward(name, z, out=None, *, upstream=None,
+**hp)`` computes ``f'(z)`` (the derivative at the pre-activation, as the rules do), or ``upstream * f'(z)``
+in the same pass; ``alpha`` is the one hyperparameter (leaky_relu, elu).
 """
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ def _apply(table, name: str, z, out, hp):
     _kernel(table, name)
     on_device = _arrays.is_device(z)
     zd = _arrays.to_device(z, "z")
-    od = _arrays.output(out, tuple(zd.shape), zd.dtype, on_device)
+    od = _arrays.output(out, tuple(zd.shape), zd.dtype)
     launch(table, name, zd, od, **hp)
     return _arrays.finish(od, out, on_device)
 
@@ -139,7 +139,7 @@ def backward(name: str, z, out=None, *, upstream=None, **hp):
     on_device = _arrays.is_device(z)
     zd, ud = _arrays.to_device(z, "z"), _arrays.to_device(upstream, "upstream")
     _arrays.same_shape(("z", zd), ("upstream", ud))
-    od = _arrays.output(out, tuple(zd.shape), zd.dtype, on_device)
+    od = _arrays.output(out, tuple(zd.shape), zd.dtype)
     chain(name, ud, zd, od, **hp)
     return _arrays.finish(od, out, on_device)
 
@@ -191,7 +191,7 @@ def softmax(z, out=None):
     zd = _arrays.to_device(z, "z")
     if zd.ndim != 2:
         raise ValueError(f"softmax expects a 2-D (batch, classes) array, got shape {tuple(zd.shape)}")
-    od = _arrays.output(out, tuple(zd.shape), zd.dtype, on_device)
+    od = _arrays.output(out, tuple(zd.shape), zd.dtype)
     softmax_rows[config.blocks_for(zd.shape[0]), config.THREADS_PER_BLOCK](zd, od)
     return _arrays.finish(od, out, on_device)
 

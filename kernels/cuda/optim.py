@@ -138,7 +138,7 @@ def nesterov_lookahead(w, state: dict, *, lr: float, beta: float = 0.9, out=None
     on_device = _arrays.is_device(w)
     wd, vd = _arrays.to_device(w, "w"), _arrays.to_device(state["v"], "v")
     _arrays.same_shape(("w", wd), ("v", vd))
-    od = _arrays.output(out, tuple(wd.shape), wd.dtype, on_device)
+    od = _arrays.output(out, tuple(wd.shape), wd.dtype)
     cast = wd.dtype.type
     nesterov_lookahead_kernel[config.blocks_for(wd.size), config.THREADS_PER_BLOCK](
         _arrays.flat(wd), _arrays.flat(vd), _arrays.flat(od), cast(lr), cast(beta)

@@ -102,7 +102,7 @@ def _dropout(h, mask, p: float, out):
     hd, md = _arrays.to_device(h, "h"), _arrays.to_device(mask, "mask")
     if tuple(hd.shape) != tuple(md.shape):
         raise ValueError(f"mask {tuple(md.shape)} does not match h {tuple(hd.shape)}")
-    od = _arrays.output(out, tuple(hd.shape), hd.dtype, on_device)
+    od = _arrays.output(out, tuple(hd.shape), hd.dtype)
     dropout_kernel[config.blocks_for(hd.size), config.THREADS_PER_BLOCK](
         _arrays.flat(hd), _arrays.flat(md), hd.dtype.type(p), _arrays.flat(od)
     )

@@ -64,6 +64,9 @@ def test_device_in_device_out_and_host_out():
     assert _arrays.is_device(got)
     out = np.empty_like(z)
     assert kc.sigmoid(z, out) is out
+    host_out = np.empty_like(z)
+    assert kc.forward("tanh", zd, host_out) is host_out
+    np.testing.assert_allclose(host_out, np.tanh(z.astype(np.float64)), rtol=2e-6, atol=2e-7)
     np.testing.assert_allclose(got.copy_to_host(), np.tanh(z.astype(np.float64)), rtol=2e-6, atol=2e-7)
     np.testing.assert_allclose(out, 1 / (1 + np.exp(-z.astype(np.float64))), rtol=2e-6, atol=2e-7)
 
