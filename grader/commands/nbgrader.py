@@ -27,6 +27,8 @@ def run(args: argparse.Namespace) -> int:
     timeout = DEFAULT_TIMEOUT_S if args.timeout is None else args.timeout
     files = build_course(args.course_dir, args.assignment, timeout_s=timeout)
     notebooks = [p for p in files if p.suffix == ".ipynb"]
-    print(f"wrote {len(notebooks)} source notebooks and nbgrader_config.py to {args.course_dir}")
+    config = "nbgrader_config.py" if any(p.name == "nbgrader_config.py" for p in files) else (
+        "no config (kept the existing nbgrader_config.py, not written by deepgrade)")
+    print(f"wrote {len(notebooks)} source notebooks and {config} to {args.course_dir}")
     print(f"next: cd {args.course_dir} && nbgrader generate_assignment '*'")
     return 0

@@ -163,10 +163,13 @@ def select(names: Sequence[str] | None) -> list[Exercise]:
     return [e for e in EXERCISES if e.id in wanted]
 
 
-def write_config(course_dir: Path, timeout_s: int = DEFAULT_TIMEOUT_S) -> Path:
-    """``nbgrader_config.py``: course root and id, SQLite gradebook, per-cell timeout, code stub."""
+def write_config(course_dir: Path, timeout_s: int = DEFAULT_TIMEOUT_S) -> Path | None:
+    """``nbgrader_config.py``: course root and id, SQLite gradebook, per-cell timeout, code stub. A config
+    that deepgrade did not write is left as it is (returns None)."""
     path = course_dir / "nbgrader_config.py"
     text = CONFIG.format(course_id=COURSE_ID, timeout=int(timeout_s), stub=CODE_STUB)
+    if path.exists() and not path.read_text(encoding="utf-8").startswith(CONFIG.splitlines()[0]):
+        return None
     path.write_text(text, encoding="utf-8")
     return path
 
@@ -187,7 +190,8 @@ def build_course(
         raise UsageError("the cell timeout must be a positive number of seconds")
     exercises = select(assignments)
     course.mkdir(parents=True, exist_ok=True)
-    written = [write_config(course, timeout_s)]
+    config = write_config(course, timeout_s)
+    written = [config] if config else []
     for exercise in exercises:
         folder = course / "source" / exercise.id
         folder.mkdir(parents=True, exist_ok=True)

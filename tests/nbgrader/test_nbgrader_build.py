@@ -118,6 +118,10 @@ def test_build_is_reproducible_and_writes_the_config(tmp_path: Path) -> None:
     config = (tmp_path / "a" / "nbgrader_config.py").read_text()
     assert "c.Execute.timeout = 45" in config and "gradebook.db" in config
     compile(config, "nbgrader_config.py", "exec")
+    (tmp_path / "a" / "nbgrader_config.py").write_text("c = get_config()  # the instructor's own\n")
+    again = build_course(tmp_path / "a", ["ex02_sigmoid"], timeout_s=45, secret=TEST_SECRET)
+    assert "nbgrader_config.py" not in {p.name for p in again}
+    assert "instructor's own" in (tmp_path / "a" / "nbgrader_config.py").read_text()
 
 
 def test_cli_build_and_its_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

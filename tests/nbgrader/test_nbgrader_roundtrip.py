@@ -8,6 +8,9 @@ from __future__ import annotations
 import ast
 import json
 import re
+import shutil
+import tempfile
+from functools import cache
 from pathlib import Path
 
 import nbformat
@@ -31,9 +34,20 @@ SAMPLES = ROOT / "examples" / "submissions"
 STUDENTS = {"correct": SAMPLES / "perfect", "partial": SAMPLES / "partial", "untouched": None}
 
 
-@pytest.fixture(scope="module")
-def course(tmp_path_factory: pytest.TempPathFactory, jupyter_env: dict[str, str]) -> Path:
-    course = tmp_path_factory.mktemp("course")
+def test_nbgrader_round_trip(tmp_path: Path, jupyter_env: dict[str, str]) -> None:
+    """One test, so that ``pytest -n 2`` runs the round trip once, not once per worker."""
+    course = _round_trip(tmp_path / "course", jupyter_env)
+    _release_holds_no_solution_and_no_hidden_check(course)
+    for student in STUDENTS:
+        _autograde_scores_equal_deepgrade_check_by_check(course, student)
+    _gradebook_records_outcomes_and_feedback(course)
+    _no_test_cell_of_a_correct_answer_wrote_to_stderr(course)
+    _export_csv_loads_into_the_report_tables(course)
+    _autograded_test_cells_end_in_a_statement(course)
+    _report_command_reads_the_gradebook(course, tmp_path / "reports")
+
+
+def _round_trip(course: Path, jupyter_env: dict[str, str]) -> Path:
     build_course(course, ASSIGNMENTS, timeout_s=120, secret=TEST_SECRET)
     run_nbgrader(["generate_assignment", "*"], course, jupyter_env)
     for assignment in ASSIGNMENTS:
@@ -50,13 +64,18 @@ def course(tmp_path_factory: pytest.TempPathFactory, jupyter_env: dict[str, str]
     return course
 
 
+@cache
 def _deepgrade(student: str) -> dict[tuple[str, str], float]:
+    """deepgrade's in-process points of the same code, the hidden inputs drawn for ``NBGRADER_STUDENT``."""
     folder = STUDENTS[student] or ROOT / "exercises"
-    results = grade_directory(folder, student_id=NBGRADER_STUDENT, secret=TEST_SECRET)
+    with tempfile.TemporaryDirectory() as tmp:
+        for assignment in ASSIGNMENTS:
+            shutil.copyfile(folder / f"{assignment}.py", Path(tmp) / f"{assignment}.py")
+        results = grade_directory(tmp, student_id=NBGRADER_STUDENT, secret=TEST_SECRET)
     return {(r.exercise, r.check): r.points for r in results if r.exercise in ASSIGNMENTS}
 
 
-def test_release_holds_no_solution_and_no_hidden_check(course: Path) -> None:
+def _release_holds_no_solution_and_no_hidden_check(course: Path) -> None:
     for assignment in ASSIGNMENTS:
         solution = (ROOT / "solutions" / f"{assignment}.py").read_text(encoding="utf-8")
         bodies = re.findall(r"### BEGIN SOLUTION\n(.*?)\n\s*### END SOLUTION", solution, re.S)
@@ -69,6 +88,11 @@ def test_release_holds_no_solution_and_no_hidden_check(course: Path) -> None:
                     assert line not in text, f"{assignment}: solution line {line!r} in the release"
         notebook = (folder / f"{assignment}.ipynb").read_text(encoding="utf-8")
         assert "HIDDEN TESTS" not in notebook and "run_hidden_check(" not in notebook
+        source = nbformat.read(course / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+        payloads = re.findall(r"'(\{\"d\":[^']*)'", "\n".join(c.source for c in source.cells))
+        assert len(payloads) == sum(c.hidden for c in by_id(assignment).checks)
+        released = "\n".join(c.source for c in nbformat.reads(notebook, as_version=4).cells)
+        assert not [p for p in payloads if p in released]
         nb = nbformat.reads(notebook, as_version=4)
         answers = [c for c in nb.cells if c.metadata["nbgrader"].get("solution")]
         assert answers and all("raise NotImplementedError()" in c.source for c in answers)
@@ -79,8 +103,7 @@ def test_release_holds_no_solution_and_no_hidden_check(course: Path) -> None:
             assert "BEGIN HIDDEN" not in cell.source and not cell.get("outputs")
 
 
-@pytest.mark.parametrize("student", list(STUDENTS))
-def test_autograde_scores_equal_deepgrade_check_by_check(course: Path, student: str) -> None:
+def _autograde_scores_equal_deepgrade_check_by_check(course: Path, student: str) -> None:
     nbgrader = {
         (r.exercise, r.check): r.points for r in load_results(course / "gradebook.db") if r.student == student
     }
@@ -95,7 +118,7 @@ def test_autograde_scores_equal_deepgrade_check_by_check(course: Path, student: 
         assert 0.0 < total < sum(by_id(a).max_points for a in ASSIGNMENTS)
 
 
-def test_gradebook_records_outcomes_and_feedback(course: Path) -> None:
+def _gradebook_records_outcomes_and_feedback(course: Path) -> None:
     results = {(r.student, r.exercise, r.check): r for r in load_results(course / "gradebook.db")}
     stub = results[("untouched", "ex02_sigmoid", "report_values")]
     assert stub.outcome is Outcome.NOT_IMPLEMENTED and "NotImplementedError" in stub.message_en
@@ -108,7 +131,7 @@ def test_gradebook_records_outcomes_and_feedback(course: Path) -> None:
     assert passed.outcome is Outcome.PASSED and passed.points == passed.max_points == 2.0
 
 
-def test_no_test_cell_of_a_correct_answer_wrote_to_stderr(course: Path) -> None:
+def _no_test_cell_of_a_correct_answer_wrote_to_stderr(course: Path) -> None:
     for assignment in ASSIGNMENTS:
         nb = json.loads((course / "autograded" / "correct" / assignment / f"{assignment}.ipynb").read_text())
         for cell in nb["cells"]:
@@ -117,7 +140,7 @@ def test_no_test_cell_of_a_correct_answer_wrote_to_stderr(course: Path) -> None:
                 assert kinds <= {("stream", "stdout")}, (assignment, cell["source"][:80], kinds)
 
 
-def test_export_csv_loads_into_the_report_tables(course: Path) -> None:
+def _export_csv_loads_into_the_report_tables(course: Path) -> None:
     rows = load_export_csv(course / "grades.csv")
     assert {(r.student, r.exercise) for r in rows} == {(s, a) for s in STUDENTS for a in ASSIGNMENTS}
     for student in STUDENTS:
@@ -132,7 +155,14 @@ def test_export_csv_loads_into_the_report_tables(course: Path) -> None:
     assert set(wide_table(rows)["student"]) >= set(STUDENTS)
 
 
-def test_autograded_test_cells_end_in_a_statement(course: Path) -> None:
+def _report_command_reads_the_gradebook(course: Path, tmp_path: Path) -> None:
+    from grader.cli import main
+
+    assert main(["report", "--from-nbgrader", str(course / "gradebook.db"), "--out", str(tmp_path)]) == 0
+    assert any(tmp_path.iterdir())
+
+
+def _autograded_test_cells_end_in_a_statement(course: Path) -> None:
     nb = nbformat.read(course / "autograded" / "partial" / "ex02_sigmoid" / "ex02_sigmoid.ipynb", 4)
     for cell in nb.cells:
         if cell.metadata.get("nbgrader", {}).get("grade"):
