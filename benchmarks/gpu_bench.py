@@ -164,10 +164,15 @@ def _optim_peers(n: int, torch) -> list:
             p = torch.nn.Parameter(torch.as_tensor(w.copy_to_host(), device="cuda"))
             p.grad = torch.as_tensor(g.copy_to_host(), device="cuda")
             opt = torch.optim.Adam([p], lr=1e-3, **{flavour: True})
+
+            def torch_step(opt=opt):
+                opt.step()
+                torch.cuda.synchronize()
+
             peers.append(
                 Peer(
                     f"torch Adam {flavour}=True",
-                    synced(opt.step),
+                    torch_step,
                     meta={"optimizer": "adam", "bytes_per_param": 28},
                 )
             )
