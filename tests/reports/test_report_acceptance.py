@@ -47,13 +47,20 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+def _why(graded: Path, student: str) -> str:
+    long = pd.read_parquet(graded / "results_long.parquet")
+    mine = long[long["student"] == student]
+    return f"{student}: {mine['outcome'].value_counts().to_dict()}; reasons {mine['reason'].unique()[:3]}"
+
+
 def test_every_sample_gets_exactly_its_pinned_points(graded):
     summary = summarise(load_results(graded)).set_index("student")
     assert sorted(summary.index) == sorted(make_samples.SAMPLES)
     total = math.fsum(ex.max_points for ex in EXERCISES)
     assert expected_points("perfect") == total and expected_points("stubs") == 0.0
     for sample in make_samples.SAMPLES:
-        assert summary.loc[sample, "points"] == pytest.approx(expected_points(sample), abs=1e-9), sample
+        points = summary.loc[sample, "points"]
+        assert points == pytest.approx(expected_points(sample), abs=1e-9), _why(graded, sample)
         assert summary.loc[sample, "max_points"] == pytest.approx(total, abs=1e-9)
     assert summary.loc["perfect", "percent"] == pytest.approx(100.0, abs=1e-9)
     assert summary.loc["stubs", "percent"] == 0.0
@@ -63,7 +70,7 @@ def test_outcomes_say_why(graded):
     long = pd.read_parquet(graded / "results_long.parquet")
     stubs = long[long["student"] == "stubs"]
     assert len(stubs) == sum(len(ex.checks) for ex in EXERCISES)
-    assert set(stubs["outcome"]) == {str(Outcome.NOT_IMPLEMENTED)}
+    assert set(stubs["outcome"]) == {str(Outcome.NOT_IMPLEMENTED)}, _why(graded, "stubs")
     syntax = long[(long["student"] == "syntax_error") & (long["exercise"] == "ex02_sigmoid")]
     assert set(syntax["outcome"]) == {str(Outcome.SYNTAX_ERROR)}
     wrong = long[(long["student"] == "partial") & (long["exercise"] == "ex05_quadratic_cost")]

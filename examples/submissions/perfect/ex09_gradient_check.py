@@ -40,7 +40,8 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float
 
 
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:
-    """Erreur relative entre deux gradients : ``max |a - b| / max(1e-12, max(|a| + |b|))``.
+    """Erreur relative entre le gradient analytique et le gradient numérique :
+    ``max |a - b| / max(1e-12, max(|a| + |b|))``.
 
     Relative error used to compare an analytic and a numerical gradient:
     ``max_i |a_i - b_i| / max(1e-12, max_i (|a_i| + |b_i|))``.

@@ -29,7 +29,8 @@ def sgd_step(w: np.ndarray, dw: np.ndarray, lr: float) -> np.ndarray:
 def momentum_step(
     w: np.ndarray, dw: np.ndarray, v: np.ndarray, lr: float, beta: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Momentum (section 3.2.3, éq. 3.1-3.2) : ``v_t = beta v_{t-1} + (1 - beta) grad J``,
+    """Descente de gradient avec momentum (section 3.2.3, éq. 3.1-3.2) :
+    ``v_t = beta v_{t-1} + (1 - beta) grad J``,
     ``theta_{t+1} = theta_t - eta v_t``.
 
     One gradient-descent step with momentum.
@@ -62,7 +63,7 @@ def nesterov_lookahead(w: np.ndarray, v: np.ndarray, lr: float, beta: float) -> 
 def nesterov_step(
     w: np.ndarray, g_ahead: np.ndarray, v: np.ndarray, lr: float, beta: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Nesterov, étape (b) (section 3.2.4, éq. 3.3-3.4) :
+    """Nesterov, étape (b) (section 3.2.4, éq. 3.3-3.4), mise à jour avec le gradient au point anticipé :
     ``v_t = beta v_{t-1} + (1 - beta) grad J(theta_t - eta beta v_{t-1})``,
     ``theta_{t+1} = theta_t - eta v_t``.
 
@@ -81,7 +82,8 @@ def nesterov_step(
 def adagrad_step(
     w: np.ndarray, dw: np.ndarray, G: np.ndarray, lr: float, eps: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Adagrad (section 3.2.5) : ``G_t = G_{t-1} + g_t^2`` (somme des carrés des gradients),
+    """Adagrad (section 3.2.5) :
+    ``G_t = G_{t-1} + g_t^2`` (somme des carrés des gradients),
     ``theta_{t+1} = theta_t - eta / sqrt(G_t + eps) g_t``.
 
     One Adagrad step, ``eps`` inside the square root.
@@ -99,7 +101,8 @@ def adagrad_step(
 def rmsprop_step(
     w: np.ndarray, dw: np.ndarray, E: np.ndarray, lr: float, beta: float, eps: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """RMSprop (section 3.2.6) : ``E[g^2]_t = beta E[g^2]_{t-1} + (1 - beta) g_t^2``,
+    """RMSprop (section 3.2.6), moyenne mobile du carré des gradients :
+    ``E[g^2]_t = beta E[g^2]_{t-1} + (1 - beta) g_t^2``,
     ``theta_{t+1} = theta_t - eta / sqrt(E[g^2]_t + eps) g_t``.
 
     One RMSprop step, ``eps`` inside the square root.

@@ -93,7 +93,7 @@ def random_search(
     space: dict[str, list[Any]],
     n_trials: int,
     seed: int,
-) -> tuple[dict[str, Any], float]:
+) -> tuple[dict[str, Any], float, list[float]]:
     """Recherche aléatoire (section 3.5.2) : ``n_trials`` combinaisons tirées au hasard. Tirez-les
     EXACTEMENT ainsi : ``rng = np.random.default_rng(seed)`` puis, pour chaque essai,
     ``{k: vals[int(rng.integers(len(vals)))] for k, vals in space.items()}`` ; gardez le premier meilleur.
@@ -105,6 +105,7 @@ def random_search(
         X_train, y_train, X_val, y_val: as in ``train_and_score``.
         space: dict of hyperparameter name -> list of values. n_trials: int >= 1. seed: int.
     Returns:
-        (best_params, best_loss): a dict and a float.
+        (best_params, best_loss, losses): a dict, a float, and the list of the ``n_trials`` validation
+        losses in the order drawn.
     """
     raise NotImplementedError
