@@ -117,6 +117,7 @@ def main():
     with open(sys.argv[1], encoding="utf-8") as fh:
         cfg = json.load(fh)
     die_with_parent(cfg["parent"])
+    sys.dont_write_bytecode = True
     set_limits(cfg)
     sys.path[:] = [*sys.path, *cfg["overlay"]]
     values = load_file("_dg_values", cfg["values"])

@@ -10,10 +10,13 @@ library and this overlay. The overlay leaves out the project's trusted packages 
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
+import os
 import shutil
 import site
 import sys
+import tempfile
 from pathlib import Path
 
 TRUSTED = ("grader", "solutions")
@@ -79,3 +82,18 @@ def build_overlay(dest: Path) -> Path:
         if src is not None and not (dest / name).exists():
             shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     return dest
+
+
+_SHARED: dict[int, tuple[Path, list[str]]] = {}
+
+
+def shared_overlay() -> tuple[Path, list[str]]:
+    """The overlay of this process (built once, removed at exit) and the paths a child may read. Children
+    only read it: under Landlock it is outside their writable folder."""
+    pid = os.getpid()
+    if pid not in _SHARED:
+        root = Path(tempfile.mkdtemp(prefix="deepgrade-overlay-"))
+        atexit.register(shutil.rmtree, root, True)
+        overlay = build_overlay(root / "site")
+        _SHARED[pid] = (overlay, [str(overlay), *readable_paths(overlay)])
+    return _SHARED[pid]

@@ -43,7 +43,7 @@ from typing import Any
 
 from grader import values
 from grader.model import Outcome
-from grader.sandbox.overlay import SYSTEM_WRITE, build_overlay, readable_paths
+from grader.sandbox.overlay import SYSTEM_WRITE, shared_overlay
 from grader.sandbox.procs import kill_all
 
 HERE = Path(__file__).resolve().parent
@@ -228,8 +228,7 @@ class Sandbox:
             shutil.copyfile(harness, rt / "_dg_harness.py")
         for name in ("home", "tmp", "numba_cache"):
             (self.private / name).mkdir()
-        build_overlay(self.private / "overlay")
-        self._readable = readable_paths(self.private / "overlay")
+        self._overlay, self._readable = shared_overlay()
         self.landlock_abi: int | None = None
 
     # ---------------------------------------------------------------- life cycle
@@ -252,7 +251,7 @@ class Sandbox:
             "values": str(self.private / "rt" / "_dg_values.py"),
             "harness": str(self.private / "rt" / "_dg_harness.py"),
             "submission": str(self.private / "sub"),
-            "overlay": [str(self.private / "overlay")],
+            "overlay": [str(self._overlay)],
             "memory_mb": lim.memory_mb,
             "cpu_s": lim.cpu_s,
             "file_mb": lim.file_mb,
