@@ -9,6 +9,8 @@ import re
 import subprocess
 import sys
 import textwrap
+import tomllib
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -73,6 +75,9 @@ def test_bundle_layout(bundle: Path, texts: dict[str, str]) -> None:
     readme = texts["README.md"]
     assert "## Français" in readme and "## English" in readme and "check exercises" in readme
     assert not any(name.startswith("solutions/") or "__pycache__" in name for name in texts)
+    project = tomllib.loads(texts["pyproject.toml"])
+    assert project["project"]["scripts"] == {"deepgrade": "grader.cli:main"}
+    assert "solutions*" not in str(project["tool"])
     assert "grader/inprocess.py" not in texts
 
 
@@ -132,6 +137,21 @@ def test_bundle_checks_the_stubs_without_the_repository(bundle: Path) -> None:
     assert {(r[0], r[1]) for r in rows} == public
     assert {r[2] for r in rows} == {"not_implemented"}
     assert f"0/{len(public)} public checks passed" in proc.stdout
+
+
+def test_bundle_builds_a_wheel_without_solutions(bundle: Path, tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path),
+         str(bundle)], capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (wheel,) = tmp_path.glob("deepgrade_student-*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        names = set(zf.namelist())
+        registry = zf.read("grader/registry.py").decode()
+    assert {"exercises/ex02_sigmoid.py", "kernels/rules.py", "grader/data/public_expected.json",
+            "grader/nbgrader/deepgrade_check.py", "grader/engine/grader.ini"} <= names
+    assert not [n for n in names if n.startswith("solutions/")] and "hidden=True" not in registry
 
 
 def test_release_refuses_a_non_empty_folder(tmp_path: Path) -> None:
