@@ -74,8 +74,11 @@ def _floor_peers(shape: str, args, nthreads: int) -> list[Peer]:
 
 
 def _torch_peers(torch, name: str, w, g, nthreads: int) -> tuple[list[Peer], list[str]]:
+    """torch's parameter shares ``w``; its gradient is a copy of ``g``, restored before every sample,
+    because torch's foreach Nesterov adds the momentum buffer into the gradient in place."""
     param = torch.nn.Parameter(torch.from_numpy(w))
-    param.grad = torch.from_numpy(g)
+    grad = g.copy()
+    param.grad = torch.from_numpy(grad)
     peers, unsupported = [], []
     for variant in op.TORCH_VARIANTS:
         opt = torch_optimizer_or_none(torch, name, param, variant)
@@ -83,7 +86,13 @@ def _torch_peers(torch, name: str, w, g, nthreads: int) -> tuple[list[Peer], lis
             unsupported.append(variant)
             continue
         peers.append(
-            Peer(f"torch {variant}", opt.step, threads=nthreads, meta={"family": "torch", "parallel": True})
+            Peer(
+                f"torch {variant}",
+                opt.step,
+                threads=nthreads,
+                meta={"family": "torch", "parallel": True},
+                setup=lambda: np.copyto(grad, g),
+            )
         )
     return peers, unsupported
 
@@ -126,11 +135,12 @@ def run(cfg: Config, names: tuple[str, ...] = op.OPTIMIZERS) -> pd.DataFrame:
     nthreads = cfg.all_threads()
     frames = []
     for n in sizes(cfg):
-        w = materialised(n, 11, scale=0.1)
-        g = materialised(n, 12, scale=0.01)
-        out = np.empty_like(w)
-        out[:] = 0.5
+        w0, g0 = materialised(n, 11, scale=0.1), materialised(n, 12, scale=0.01)
+        w, g = w0.copy(), g0.copy()
+        out = np.full_like(w, 0.5)
         for name in names:
+            np.copyto(w, w0)  # every optimizer starts from the same values
+            np.copyto(g, g0)
             state = optim.init_state(name, w)
             for arr in state.values():
                 if isinstance(arr, np.ndarray):

@@ -127,26 +127,42 @@ def test_cli_rejects_unknown_section(tmp_path, capsys):
     assert "unknown section(s) nosuch" in err and len(err.strip().splitlines()) == 1
 
 
-def test_compile_adapter_follows_the_two_interpreter_protocol(tmp_path, monkeypatch):
-    """A stand-in compile_times.py reports a slower first call when NUMBA_CACHE_DIR is empty."""
-    script = tmp_path / "compile_times.py"
-    script.write_text(
-        "import json, os, sys\n"
-        "marker = os.path.join(os.environ['NUMBA_CACHE_DIR'], 'seen')\n"
-        "cold = not os.path.exists(marker)\n"
-        "open(marker, 'w').close()\n"
-        "assert sys.argv[1:] == ['--child']\n"
-        "adam = [2.0, 1.5] if cold else [0.01, 0.01]\n"
-        "print(json.dumps({'import kernels': [0.2, 0.1], 'optim.adam_step': adam,"
-        " 'train': 4.0 if cold else 0.02}))\n"
-    )
+FAKE_COMPILE_TIMES = (
+    "import json, os, sys\n"
+    "folder = os.environ.get('NUMBA_CACHE_DIR') or os.environ['FAKE_CACHE']\n"
+    "marker = os.path.join(folder, 'seen')\n"
+    "cold = not os.path.exists(marker)\n"
+    "open(marker, 'w').close()\n"
+    "assert sys.argv[1:] == ['--child']\n"
+    "adam = [2.0, 1.5] if cold else [0.01, 0.01]\n"
+    "print(json.dumps({'import kernels': [0.2, 0.1], 'optim.adam_step': adam,"
+    " 'train': 4.0 if cold else 0.02}))\n"
+)
+"""Stands in for compile_times.py: slow first calls while its cache folder is empty."""
+
+
+@pytest.fixture
+def fake_compile_times(tmp_path, monkeypatch):
+    (tmp_path / "compile_times.py").write_text(FAKE_COMPILE_TIMES)
     monkeypatch.setattr(external, "__file__", str(tmp_path / "external.py"))
-    df = external.run_compile_times(harness.Config.make(True, tiny=True)).set_index("kernel")
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    (tmp_path / "project_cache").mkdir()
+    monkeypatch.setenv("FAKE_CACHE", str(tmp_path / "project_cache"))
+
+
+def test_compile_adapter_follows_the_two_interpreter_protocol(fake_compile_times):
+    df = external.run_compile_times(harness.Config()).set_index("kernel")
     assert df.loc["total (all kernels)", "first_compile_s"] == pytest.approx(6.0)
     assert df.loc["total (all kernels)", "cached_load_s"] == pytest.approx(0.03)
     assert df.loc["optim.adam_step", "speedup_of_cache"] == pytest.approx(200.0)
     assert df.loc["optim.adam_step", "first_compile_cpu_s"] == pytest.approx(1.5)
     assert np.isnan(df.loc["train", "first_compile_cpu_s"])  # a bare number is a wall time
+
+
+def test_quick_compile_times_only_the_cached_load(fake_compile_times):
+    df = external.run_compile_times(harness.Config.make(True)).set_index("kernel")
+    assert df["first_compile_s"].isna().all()
+    assert df.loc["total (all kernels)", "cached_load_s"] == pytest.approx(0.03)
 
 
 def test_missing_external_module_is_skipped_with_reason(monkeypatch):
