@@ -93,29 +93,26 @@ class DeviceNet:
 class _Workspace:
     """Per-layer device buffers sized for the largest batch; shorter batches use leading-row views."""
 
-    def __init__(self, net: DeviceNet, n_in: int, n_out_last: int, batch: int, dtype) -> None:
-        self.x = cuda.device_array((batch, n_in), dtype=dtype)
-        self.y = cuda.device_array((batch, n_out_last), dtype=dtype)
+    def __init__(self, net: DeviceNet, batch: int) -> None:
+        dtype = net.params.dtype
         self.z = [cuda.device_array((batch, n_out), dtype=dtype) for n_out, _ in net.shapes]
         self.a = [cuda.device_array((batch, n_out), dtype=dtype) for n_out, _ in net.shapes]
         self.delta = [cuda.device_array((batch, n_out), dtype=dtype) for n_out, _ in net.shapes]
-        self.da = [cuda.device_array((batch, n_in_l), dtype=dtype) for _, n_in_l in net.shapes]
+        self.da = [cuda.device_array((batch, n_in), dtype=dtype) for _, n_in in net.shapes]
 
 
-def _forward_backward(
-    net: DeviceNet, buf, ws: _Workspace, rows: int, loss: str, total, weight: float, l2: float
-):
+def _forward_backward(net: DeviceNet, buf, ws: _Workspace, x, y, loss: str, total, weight: float, l2: float):
     """Gradients of the batch loss (plus ``l2 sum W^2``) into ``net.grads`` at the parameters ``buf``; adds
     ``weight *`` the batch loss to ``total[0]``."""
+    rows = x.shape[0]
     params = net.views(buf)
     grads = net.views(net.grads)
-    a_prev = ws.x[:rows]
+    a_prev = x
     for l, (W, b) in enumerate(params):
         z, a = ws.z[l][:rows], ws.a[l][:rows]
         layers.gemm(a_prev, W, z, trans_b=True, bias=b)
         layers.apply_activation(net.activations[l], z, a, **net.act_hp(l))
         a_prev = a
-    y = ws.y[:rows]
     last = len(params) - 1
     dA = ws.delta[last][:rows]
     loss_scale, grad_scale = losses.scales(loss, (rows, y.shape[1]))
@@ -124,7 +121,7 @@ def _forward_backward(
         delta = ws.delta[l][:rows]
         elementwise.chain(net.activations[l], dA, ws.z[l][:rows], delta, **net.act_hp(l))
         dW, db = grads[l]
-        a_in = ws.x[:rows] if l == 0 else ws.a[l - 1][:rows]
+        a_in = x if l == 0 else ws.a[l - 1][:rows]
         layers.gemm(delta, a_in, dW, trans_a=True)
         layers.column_sums[config.blocks_for(db.size), config.THREADS_PER_BLOCK](delta, db)
         if l > 0:
@@ -134,6 +131,42 @@ def _forward_backward(
         for (W, _), (dW, _) in zip(params, grads, strict=True):
             regularization.l2_penalty_into(W, l2 * weight, total)
             regularization.l2_grad(dW, W, l2)
+
+
+class DeviceTrainer:
+    """The training state of one :class:`DeviceNet` on the device: optimizer state, work buffers for
+    batches of up to ``max_batch`` rows, and :meth:`step`.
+
+    ``hp`` holds the keyword hyperparameters of ``kernels.cuda.optim.<optimizer>_step`` and optionally
+    ``l2``, the weight of the L2 penalty on the weight matrices."""
+
+    def __init__(self, net: DeviceNet, *, optimizer: str, hp: dict, loss: str, max_batch: int) -> None:
+        if loss not in losses.NAMES:
+            raise ValueError(f"unknown loss {loss!r}; expected one of {', '.join(losses.NAMES)}")
+        if "softmax" in net.activations:
+            raise ValueError("train the logits (activation 'identity') with loss='softmax_cross_entropy'")
+        self.net, self.optimizer, self.loss = net, optimizer, loss
+        self.opt_hp = {k: v for k, v in hp.items() if k != "l2"}
+        self.l2 = float(hp.get("l2", 0.0))
+        self.state = optim.init_state(optimizer, net.params)
+        self.ws = _Workspace(net, max_batch)
+        self.ahead = cuda.device_array_like(net.params) if optimizer == "nesterov" else None
+
+    def step(self, x, y, total=None, weight: float = 1.0):
+        """One minibatch step from device arrays ``x`` ``(rows, n_in)`` and ``y`` ``(rows, n_out)``: the
+        gradient at the parameters (at the look-ahead point for Nesterov), the L2 term, then ONE fused
+        optimizer kernel over the flat parameters. Adds ``weight *`` the batch loss (before the update) to
+        ``total[0]`` and returns ``total`` (a new 1-element float64 device array when ``None``)."""
+        if total is None:
+            total = cuda.to_device(np.zeros(1, dtype=np.float64))
+        buf = self.net.params
+        if self.ahead is not None:
+            lr, beta = self.opt_hp["lr"], self.opt_hp.get("beta", 0.9)
+            optim.nesterov_lookahead(self.net.params, self.state, out=self.ahead, lr=lr, beta=beta)
+            buf = self.ahead
+        _forward_backward(self.net, buf, self.ws, x, y, self.loss, total, weight, self.l2)
+        optim.step(self.optimizer, self.net.params, self.net.grads, self.state, **self.opt_hp)
+        return total
 
 
 def _device_data(A, dtype, name: str):
@@ -154,18 +187,9 @@ def train_net(
     seed: int,
     loss: str = "quadratic",
 ) -> np.ndarray:
-    """Train ``net`` in place on the device; returns the per-epoch losses (float64, length ``epochs``).
-
-    ``hp`` holds the keyword hyperparameters of ``kernels.cuda.optim.<optimizer>_step`` and optionally
-    ``l2``, the weight of the L2 penalty."""
-    if loss not in losses.NAMES:
-        raise ValueError(f"unknown loss {loss!r}; expected one of {', '.join(losses.NAMES)}")
-    if "softmax" in net.activations:
-        raise ValueError("train the logits (activation 'identity') with loss='softmax_cross_entropy'")
+    """Train ``net`` in place on the device; returns the per-epoch losses (float64, length ``epochs``)."""
     if int(batch_size) < 1 or int(epochs) < 0:
         raise ValueError(f"batch_size must be >= 1 and epochs >= 0, got {batch_size}, {epochs}")
-    opt_hp = {k: v for k, v in hp.items() if k != "l2"}
-    l2 = float(hp.get("l2", 0.0))
     dtype = net.params.dtype
     if loss == "softmax_cross_entropy" and not _arrays.is_device(Y) and np.asarray(Y).ndim == 1:
         Y = losses.one_hot(Y, net.shapes[-1][0], dtype)
@@ -177,9 +201,9 @@ def train_net(
             f"{net.shapes[0][1]} -> {net.shapes[-1][0]}"
         )
     batch = min(int(batch_size), n)
-    ws = _Workspace(net, Xd.shape[1], Yd.shape[1], batch, dtype)
-    state = optim.init_state(optimizer, net.params)
-    ahead = cuda.device_array_like(net.params) if optimizer == "nesterov" else None
+    trainer = DeviceTrainer(net, optimizer=optimizer, hp=hp, loss=loss, max_batch=batch)
+    xb = cuda.device_array((batch, Xd.shape[1]), dtype=dtype)
+    yb = cuda.device_array((batch, Yd.shape[1]), dtype=dtype)
     totals = cuda.to_device(np.zeros(max(epochs, 1), dtype=np.float64))
     orders = permutations(n, epochs, seed)
     tpb = config.THREADS_PER_BLOCK
@@ -187,16 +211,9 @@ def train_net(
         idx = cuda.to_device(orders[e])
         for start in range(0, n, batch):
             rows = min(batch, n - start)
-            gather_rows[config.blocks_for(rows * Xd.shape[1]), tpb](Xd, idx, start, ws.x[:rows])
-            gather_rows[config.blocks_for(rows * Yd.shape[1]), tpb](Yd, idx, start, ws.y[:rows])
-            buf = net.params
-            if ahead is not None:
-                optim.nesterov_lookahead(
-                    net.params, state, out=ahead, lr=opt_hp["lr"], beta=opt_hp.get("beta", 0.9)
-                )
-                buf = ahead
-            _forward_backward(net, buf, ws, rows, loss, totals[e : e + 1], rows / n, l2)
-            optim.step(optimizer, net.params, net.grads, state, **opt_hp)
+            gather_rows[config.blocks_for(rows * Xd.shape[1]), tpb](Xd, idx, start, xb[:rows])
+            gather_rows[config.blocks_for(rows * Yd.shape[1]), tpb](Yd, idx, start, yb[:rows])
+            trainer.step(xb[:rows], yb[:rows], totals[e : e + 1], rows / n)
     return totals.copy_to_host()[:epochs]
 
 
@@ -219,4 +236,4 @@ def train(
     return out
 
 
-__all__ = ["DeviceNet", "permutations", "train", "train_net"]
+__all__ = ["DeviceNet", "DeviceTrainer", "permutations", "train", "train_net"]

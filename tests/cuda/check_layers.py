@@ -83,11 +83,18 @@ def test_backprop_matches_finite_differences():
         (rng.standard_normal((3, 5)), np.zeros(3)),
     ]
     net = DeviceNet.from_host([W for W, _ in params], [b for _, b in params], acts)
-    ws = _Workspace(net, 4, 3, 6, np.float64)
-    ws.x.copy_to_device(X)
-    ws.y.copy_to_device(Y)
     total = cuda.to_device(np.zeros(1))
-    _forward_backward(net, net.params, ws, 6, "quadratic", total, 1.0, 0.0)
+    _forward_backward(
+        net,
+        net.params,
+        _Workspace(net, 6),
+        cuda.to_device(X),
+        cuda.to_device(Y),
+        "quadratic",
+        total,
+        1.0,
+        0.0,
+    )
     got = net.grads.copy_to_host()
     assert total.copy_to_host()[0] == pytest.approx(mlp_loss(params, acts, X, Y, "quadratic"), rel=1e-12)
     flat = net.params.copy_to_host()

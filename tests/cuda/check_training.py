@@ -110,3 +110,25 @@ def test_bad_arguments_are_refused():
         kc.train(mlp, X, Y, optimizer="sgd", hp={"lr": 0.1}, epochs=1, batch_size=4, seed=0, loss="hinge")
     with pytest.raises(ValueError, match="do not fit"):
         kc.train(mlp, X[:, :3], Y, optimizer="sgd", hp={"lr": 0.1}, epochs=1, batch_size=4, seed=0)
+
+
+def test_trainer_step_on_device_arrays_matches_cpu_gradient_step():
+    mlp_mod = pytest.importorskip("kernels.mlp")
+    from numba import cuda
+
+    from kernels.cuda import _arrays
+    from kernels.cuda.training import DeviceNet, DeviceTrainer
+
+    X, Y, _, _ = _problem("quadratic")
+    cpu = mlp_mod.MLP(SIZES, ["tanh", "identity"], dtype=np.float64, seed=4)
+    net = DeviceNet.from_host(cpu.W, cpu.b, cpu.activations)
+    trainer = DeviceTrainer(
+        net, optimizer="momentum", hp={"lr": 0.1, "beta": 0.5}, loss="quadratic", max_batch=N
+    )
+    total = trainer.step(cuda.to_device(X), cuda.to_device(Y))
+    assert _arrays.is_device(total) and _arrays.is_device(trainer.state["v"])
+    loss = cpu.loss_and_grad(X, Y, "quadratic")
+    v = 0.5 * cpu.grads
+    assert total.copy_to_host()[0] == pytest.approx(loss, rel=1e-12)
+    np.testing.assert_allclose(trainer.state["v"].copy_to_host(), v, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(net.params.copy_to_host(), cpu.params - 0.1 * v, rtol=1e-12, atol=1e-15)
