@@ -36,8 +36,9 @@ SAMPLES: dict[str, dict[str, str]] = {
     "perfect": dict.fromkeys(ALL, "solved"),
     "partial": {
         **dict.fromkeys(ALL, "stub"),
-        **dict.fromkeys(("ex01_perceptron", "ex02_sigmoid", "ex03_two_layer_network", "ex04_forward_pass"),
-                        "solved"),
+        **dict.fromkeys(
+            ("ex01_perceptron", "ex02_sigmoid", "ex03_two_layer_network", "ex04_forward_pass"), "solved"
+        ),
         "ex05_quadratic_cost": "wrong",
     },
     "stubs": dict.fromkeys(ALL, "stub"),
@@ -52,8 +53,10 @@ ZIPS = ("zipped",)
 MISTAKES: dict[str, tuple[tuple[str, str], ...]] = {
     "ex05_quadratic_cost": (
         ("return 0.5 * float(np.sum(d * d))", "return float(np.sum(d * d))"),
-        ("return np.asarray(y_pred, dtype=np.float64) - np.asarray(y_true, dtype=np.float64)",
-         "return np.asarray(y_true, dtype=np.float64) - np.asarray(y_pred, dtype=np.float64)"),
+        (
+            "return np.asarray(y_pred, dtype=np.float64) - np.asarray(y_true, dtype=np.float64)",
+            "return np.asarray(y_true, dtype=np.float64) - np.asarray(y_pred, dtype=np.float64)",
+        ),
     ),
 }
 _MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n", re.MULTILINE)
@@ -82,7 +85,7 @@ def module_source(exercise: str, state: str) -> str:
         first_def = re.search(r"^def .*:$", solved, re.MULTILINE)
         if first_def is None:
             raise ValueError(f"{exercise}: no one-line def to break")
-        return solved[: first_def.end() - 1] + solved[first_def.end():]
+        return solved[: first_def.end() - 1] + solved[first_def.end() :]
     raise ValueError(f"unknown state {state!r}")
 
 
@@ -97,17 +100,22 @@ def notebook(sample: str) -> str:
     ``from __future__ import annotations`` is hoisted into the first code cell so that the code cells,
     run or concatenated in order, form a valid module.
     """
-    cells = [nbformat.v4.new_markdown_cell(f"# Travaux pratiques : {sample}"), nbformat.v4.new_code_cell(
-        _FUTURE.strip())]
+    cells = [
+        nbformat.v4.new_markdown_cell(f"# Travaux pratiques : {sample}"),
+        nbformat.v4.new_code_cell(_FUTURE.strip()),
+    ]
     for name, text in modules(sample).items():
         cells.append(nbformat.v4.new_markdown_cell(f"## {name.removesuffix('.py')}"))
         cells.append(nbformat.v4.new_code_cell(text.replace(_FUTURE, "").strip()))
     for number, cell in enumerate(cells):
         cell["id"] = f"cell-{number:02d}"
-    nb = nbformat.v4.new_notebook(cells=cells, metadata={
-        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-        "language_info": {"name": "python"},
-    })
+    nb = nbformat.v4.new_notebook(
+        cells=cells,
+        metadata={
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+        },
+    )
     nbformat.validate(nb)
     return nbformat.writes(nb) + "\n"
 

@@ -20,15 +20,17 @@ def gradescope_results(rows: Sequence[Mapping[str, Any]], lang: str) -> dict[str
     ``max_score`` are the sums over its checks, ``execution_time`` the summed durations, rounded up."""
     tests = []
     for number, row in enumerate(rows, start=1):
-        tests.append({
-            "name": f"{row['exercise']}: {row['check']}",
-            "number": str(number),
-            "score": float(row["points"]),
-            "max_score": float(row["max_points"]),
-            "status": "passed" if row["outcome"] == Outcome.PASSED else "failed",
-            "output": check_text(row, lang),
-            "visibility": "after_published" if row["hidden"] else "visible",
-        })
+        tests.append(
+            {
+                "name": f"{row['exercise']}: {row['check']}",
+                "number": str(number),
+                "score": float(row["points"]),
+                "max_score": float(row["max_points"]),
+                "status": "passed" if row["outcome"] == Outcome.PASSED else "failed",
+                "output": check_text(row, lang),
+                "visibility": "after_published" if row["hidden"] else "visible",
+            }
+        )
     duration = math.fsum(d for r in rows if math.isfinite(d := float(r["duration_s"])))
     return {
         "score": math.fsum(float(r["points"]) for r in rows),

@@ -26,8 +26,9 @@ def write_histogram(totals: pd.Series, max_points: float, path: Path) -> Path:
     upper = max(max_points, float(totals.max()) if len(totals) else 0.0, 1.0)
     ax.hist(totals, bins=np.linspace(0.0, upper, 21), color="tab:blue", edgecolor="white", label="students")
     if len(totals):
-        ax.axvline(float(totals.mean()), color="tab:red", linestyle="--",
-                   label=f"mean = {totals.mean():.2f} points")
+        ax.axvline(
+            float(totals.mean()), color="tab:red", linestyle="--", label=f"mean = {totals.mean():.2f} points"
+        )
     ax.set_title(f"Distribution of total scores ({len(totals)} students)")
     ax.set_xlabel(f"total score (points, out of {max_points:g})")
     ax.set_ylabel("number of students")
@@ -38,9 +39,11 @@ def write_histogram(totals: pd.Series, max_points: float, path: Path) -> Path:
 
 def summary_html(wide: pd.DataFrame, exercises: pd.DataFrame, checks: pd.DataFrame, title: str) -> str:
     """The summary page; every table goes through ``DataFrame.to_html`` (which escapes its cells)."""
+
     def table(frame: pd.DataFrame) -> str:
-        return frame.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="", border=0,
-                             classes="report")
+        return frame.to_html(
+            index=False, float_format=lambda v: f"{v:.4g}", na_rep="", border=0, classes="report"
+        )
 
     return f"""<!DOCTYPE html>
 <html lang="en">

@@ -18,7 +18,15 @@ import pandas as pd
 from grader.model import CheckResult, Outcome
 
 LONG_COLUMNS = (
-    "student", "exercise", "check", "points", "max_points", "outcome", "reason", "duration_s", "hidden",
+    "student",
+    "exercise",
+    "check",
+    "points",
+    "max_points",
+    "outcome",
+    "reason",
+    "duration_s",
+    "hidden",
 )
 POINTS_POSSIBLE = "POINTS POSSIBLE"
 # Outcomes that say something went wrong with the submission as a whole rather than with one answer.
@@ -43,9 +51,11 @@ def long_table(results: Results) -> pd.DataFrame:
 
 def checks_possible(long: pd.DataFrame) -> pd.DataFrame:
     """One row per (exercise, check) with its ``max_points`` and ``hidden`` flag, in recorded order."""
-    possible = long.groupby(["exercise", "check"], sort=False).agg(
-        max_points=("max_points", "max"), hidden=("hidden", "any")
-    ).reset_index()
+    possible = (
+        long.groupby(["exercise", "check"], sort=False)
+        .agg(max_points=("max_points", "max"), hidden=("hidden", "any"))
+        .reset_index()
+    )
     return possible.sort_values("exercise", kind="stable").reset_index(drop=True)
 
 
@@ -54,7 +64,8 @@ def _student_checks(long: pd.DataFrame) -> pd.DataFrame:
     students = pd.DataFrame({"student": sorted(long["student"].unique())})
     grid = students.merge(checks_possible(long), how="cross")
     grid = grid.merge(
-        long[["student", "exercise", "check", "points", "outcome"]], on=["student", "exercise", "check"],
+        long[["student", "exercise", "check", "points", "outcome"]],
+        on=["student", "exercise", "check"],
         how="left",
     )
     grid["points"] = grid["points"].fillna(0.0)
@@ -161,7 +172,13 @@ def exercise_stats(results: Results, hardest: int = 3) -> pd.DataFrame:
             f"{name} ({rate:.0%})" for name, rate in zip(rows["check"], rows["pass_rate"], strict=True)
         )
     )
-    columns = ["max_points", "students", "mean_points", "mean_percent", "pass_rate", "solved_rate",
-               "hardest_checks"]
+    columns = [
+        "max_points",
+        "students",
+        "mean_points",
+        "mean_percent",
+        "pass_rate",
+        "solved_rate",
+        "hardest_checks",
+    ]
     return stats[columns].reset_index()
-

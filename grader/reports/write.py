@@ -38,10 +38,16 @@ def _complete_rows(long: pd.DataFrame) -> pd.DataFrame:
     recorded = long.drop(columns=["max_points", "hidden"])
     rows = grid.merge(recorded, on=["student", "exercise", "check"], how="left")
     rows = rows.merge(possible, on=["exercise", "check"])
-    return rows.fillna({
-        "points": 0.0, "outcome": str(Outcome.MISSING), "reason": "no result recorded", "message_fr": "",
-        "message_en": "", "duration_s": 0.0,
-    })
+    return rows.fillna(
+        {
+            "points": 0.0,
+            "outcome": str(Outcome.MISSING),
+            "reason": "no result recorded",
+            "message_fr": "",
+            "message_en": "",
+            "duration_s": 0.0,
+        }
+    )
 
 
 def _sections() -> dict[tuple[str, str], str]:

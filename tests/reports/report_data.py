@@ -8,8 +8,11 @@ from pathlib import Path
 from grader.model import CheckResult, Outcome
 
 # (exercise, check, max points, hidden)
-CHECKS = (("ex01_sigmoid", "values", 1.0, False), ("ex01_sigmoid", "hidden_values", 2.0, True),
-          ("ex02_relu", "values", 3.0, False))
+CHECKS = (
+    ("ex01_sigmoid", "values", 1.0, False),
+    ("ex01_sigmoid", "hidden_values", 2.0, True),
+    ("ex02_relu", "values", 3.0, False),
+)
 # outcome of each check, in CHECKS order
 RUNS = {
     "alice": (Outcome.PASSED, Outcome.PASSED, Outcome.PASSED),
@@ -24,10 +27,17 @@ RUNS = {
 def result(student: str, exercise: str, check: str, max_points: float, hidden: bool, outcome: Outcome):
     passed = outcome == Outcome.PASSED
     return CheckResult(
-        student=student, exercise=exercise, check=check, points=max_points if passed else 0.0,
-        max_points=max_points, outcome=outcome, reason="" if passed else f"{outcome} in {check}",
-        message_fr=f"FR {exercise}/{check}: {outcome}", message_en=f"EN {exercise}/{check}: {outcome}",
-        duration_s=0.25, hidden=hidden,
+        student=student,
+        exercise=exercise,
+        check=check,
+        points=max_points if passed else 0.0,
+        max_points=max_points,
+        outcome=outcome,
+        reason="" if passed else f"{outcome} in {check}",
+        message_fr=f"FR {exercise}/{check}: {outcome}",
+        message_en=f"EN {exercise}/{check}: {outcome}",
+        duration_s=0.25,
+        hidden=hidden,
     )
 
 

@@ -32,15 +32,37 @@ def expected_points(sample: str) -> float:
     return math.fsum(by_id(ex).max_points for ex, state in spec.items() if state == "solved")
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("graded") / "reports"
+def test_grading_the_samples(tmp_path: Path) -> None:
+    """One test, so that xdist never grades the samples twice on two workers."""
+    graded = grade_samples(tmp_path / "reports")
+    check_pinned_points(graded)
+    check_outcomes(graded)
+    check_report_files(graded)
+
+
+def grade_samples(out: Path) -> Path:
     before = tree(BUNDLED)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_ADDOPTS", "PYTEST_XDIST_WORKER")}
     proc = subprocess.run(
-        [sys.executable, "-m", "grader.cli", "grade", str(BUNDLED), "--out", str(out), "--no-progress",
-         "--lang", "en", "-n", "1"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=400,
+        [
+            sys.executable,
+            "-m",
+            "grader.cli",
+            "grade",
+            str(BUNDLED),
+            "--out",
+            str(out),
+            "--no-progress",
+            "--lang",
+            "en",
+            "-n",
+            "1",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=400,
     )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert tree(BUNDLED) == before, "grading wrote into the submissions folder"
@@ -53,7 +75,7 @@ def _why(graded: Path, student: str) -> str:
     return f"{student}: {mine['outcome'].value_counts().to_dict()}; reasons {mine['reason'].unique()[:3]}"
 
 
-def test_every_sample_gets_exactly_its_pinned_points(graded):
+def check_pinned_points(graded: Path) -> None:
     summary = summarise(load_results(graded)).set_index("student")
     assert sorted(summary.index) == sorted(make_samples.SAMPLES)
     total = math.fsum(ex.max_points for ex in EXERCISES)
@@ -66,7 +88,7 @@ def test_every_sample_gets_exactly_its_pinned_points(graded):
     assert summary.loc["stubs", "percent"] == 0.0
 
 
-def test_outcomes_say_why(graded):
+def check_outcomes(graded: Path) -> None:
     long = pd.read_parquet(graded / "results_long.parquet")
     stubs = long[long["student"] == "stubs"]
     assert len(stubs) == sum(len(ex.checks) for ex in EXERCISES)
@@ -79,7 +101,7 @@ def test_outcomes_say_why(graded):
     assert set(absent["outcome"]) == {str(Outcome.MISSING)}
 
 
-def test_every_report_file_reads_back(graded):
+def check_report_files(graded: Path) -> None:
     wide = pd.read_csv(graded / "grades.csv")
     for name in TABLES:
         csv, parquet = pd.read_csv(graded / f"{name}.csv"), pd.read_parquet(graded / f"{name}.parquet")

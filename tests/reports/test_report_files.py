@@ -54,8 +54,16 @@ def test_slugs_are_safe_unique_and_stable():
 
 @pytest.mark.parametrize(
     ("student", "slug"),
-    [("../../etc/passwd", "etc_passwd"), ("", "student"), ("...", "student"), ("CON", "CON_"),
-     ("nul.txt", "nul.txt_"), ("名前", "student"), ("x" * 300, "x" * 64), ("élève 1", "eleve_1")],
+    [
+        ("../../etc/passwd", "etc_passwd"),
+        ("", "student"),
+        ("...", "student"),
+        ("CON", "CON_"),
+        ("nul.txt", "nul.txt_"),
+        ("名前", "student"),
+        ("x" * 300, "x" * 64),
+        ("élève 1", "eleve_1"),
+    ],
 )
 def test_slugify(student, slug):
     assert slugify(student) == slug

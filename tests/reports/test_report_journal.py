@@ -32,7 +32,7 @@ def test_a_complete_last_line_without_newline_is_kept(tmp_path, results):
 
 def test_a_bad_line_in_the_middle_is_a_clear_error(tmp_path, results):
     journal = tmp_path / JOURNAL_NAME
-    journal.write_text(to_json(results[0]) + "\n{\"student\": 1}\n" + to_json(results[1]) + "\n")
+    journal.write_text(to_json(results[0]) + '\n{"student": 1}\n' + to_json(results[1]) + "\n")
     with pytest.raises(UsageError, match=r":2: not a result record: missing field\(s\) exercise"):
         load_results(journal)
 

@@ -42,8 +42,9 @@ def test_the_solved_modules_are_the_solutions_without_markers():
     for exercise in make_samples.ALL:
         solution = (ROOT / "solutions" / f"{exercise}.py").read_text(encoding="utf-8").splitlines()
         solved = (BUNDLED / "perfect" / f"{exercise}.py").read_text(encoding="utf-8").splitlines()
-        assert solved == [line for line in solution if line.strip() not in ("### BEGIN SOLUTION",
-                                                                               "### END SOLUTION")]
+        assert solved == [
+            line for line in solution if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION")
+        ]
 
 
 def test_the_wrong_module_differs_from_the_solution_in_every_function():

@@ -14,8 +14,11 @@ from grader.reports.write import TABLES
 
 
 def read(out, name, ext):
-    return pd.read_csv(out / f"{name}.csv", keep_default_na=False) if ext == "csv" else (
-        pd.read_parquet(out / f"{name}.parquet"))
+    return (
+        pd.read_csv(out / f"{name}.csv", keep_default_na=False)
+        if ext == "csv"
+        else (pd.read_parquet(out / f"{name}.parquet"))
+    )
 
 
 @pytest.mark.parametrize("ext", ["csv", "parquet"])
@@ -26,7 +29,11 @@ def test_wide_table_totals_and_percent(written, ext):
     possible = wide.iloc[0]
     assert possible["student"] == "POINTS POSSIBLE"
     assert (possible["ex01_sigmoid"], possible["ex02_relu"], possible["total"], possible["percent"]) == (
-        3.0, 3.0, 6.0, 100.0)
+        3.0,
+        3.0,
+        6.0,
+        100.0,
+    )
     rows = wide.iloc[1:].set_index("student")
     assert sorted(rows.index) == sorted(EXPECTED)
     for student, (ex1, ex2, status) in EXPECTED.items():
@@ -41,12 +48,25 @@ def test_wide_table_totals_and_percent(written, ext):
 def test_long_table_has_one_row_per_check(written, results, ext):
     out, _ = written
     long = read(out, "results_long", ext)
-    assert list(long.columns) == ["student", "exercise", "check", "points", "max_points", "outcome", "reason",
-                                  "duration_s", "hidden"]
+    assert list(long.columns) == [
+        "student",
+        "exercise",
+        "check",
+        "points",
+        "max_points",
+        "outcome",
+        "reason",
+        "duration_s",
+        "hidden",
+    ]
     assert len(long) == len(results) == 18
     bob = long[(long["student"] == "bob") & (long["exercise"] == "ex02_relu")].iloc[0]
-    assert (bob["points"], bob["max_points"], bob["outcome"], bob["reason"]) == (0.0, 3.0, "timeout",
-                                                                                  "timeout in values")
+    assert (bob["points"], bob["max_points"], bob["outcome"], bob["reason"]) == (
+        0.0,
+        3.0,
+        "timeout",
+        "timeout in values",
+    )
     assert long["duration_s"].sum() == pytest.approx(18 * 0.25)
     assert long.loc[long["check"] == "hidden_values", "hidden"].astype(bool).all()
     assert long["points"].sum() == pytest.approx(sum(a + b for a, b, _ in EXPECTED.values()))
@@ -73,7 +93,10 @@ def test_check_stats(written, ext):
     out, _ = written
     stats = read(out, "check_stats", ext)
     assert list(zip(stats["exercise"], stats["check"], strict=True)) == [
-        ("ex01_sigmoid", "values"), ("ex01_sigmoid", "hidden_values"), ("ex02_relu", "values")]
+        ("ex01_sigmoid", "values"),
+        ("ex01_sigmoid", "hidden_values"),
+        ("ex02_relu", "values"),
+    ]
     assert list(stats["max_points"]) == [1.0, 2.0, 3.0]
     assert list(stats["pass_rate"]) == pytest.approx([2 / 6, 2 / 6, 3 / 6])
     assert list(stats["mean_points"]) == pytest.approx([2 / 6, 4 / 6, 9 / 6])
