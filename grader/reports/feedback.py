@@ -73,11 +73,12 @@ def feedback_markdown(
     ``missing`` record for each check with no result), grouped by exercise in the order given.
     ``sections`` maps (exercise, check) to the report section of the check, when the registry is at hand."""
     sections = sections or {}
+    colon = " :" if lang == "fr" else ":"  # French typography spaces the colon
     total, possible = math.fsum(r["points"] for r in rows), math.fsum(r["max_points"] for r in rows)
     lines = [
         f"# {_T['title'](lang)} {_md(student)}",
         "",
-        f"**{_T['total'](lang)}: {_num(total)} / {_num(possible)} {_T['points'](lang)}**",
+        f"**{_T['total'](lang)}{colon} {_num(total)} / {_num(possible)} {_T['points'](lang)}**",
         "",
     ]
     if all(r["outcome"] == Outcome.PASSED for r in rows):
@@ -85,20 +86,20 @@ def feedback_markdown(
     for exercise, group in itertools.groupby(rows, key=lambda r: r["exercise"]):
         checks = list(group)
         scored = _num(math.fsum(r["points"] for r in checks))
-        lines += [f"## {_md(exercise)}: {scored} / {_num(math.fsum(r['max_points'] for r in checks))}", ""]
+        worth = _num(math.fsum(r["max_points"] for r in checks))
+        lines += [f"## {_md(exercise)}{colon} {scored} / {worth}", ""]
         reread = []
         for row in checks:
             mark = "✅" if row["outcome"] == Outcome.PASSED else "❌"
             hidden = f" ({_T['hidden'](lang)})" if row["hidden"] else ""
-            lines.append(
-                f"- {mark} {_md(row['check'])}{hidden}, {_num(row['points'])} / {_num(row['max_points'])}: "
-                f"{_md(check_text(row, lang))}"
-            )
+            points = f"{_num(row['points'])} / {_num(row['max_points'])}"
+            text = _md(check_text(row, lang))
+            lines.append(f"- {mark} {_md(row['check'])}{hidden}, {points}{colon} {text}")
             section = sections.get((exercise, row["check"]))
             if row["outcome"] != Outcome.PASSED and section and section not in reread:
                 reread.append(section)
         if reread:
             where = ", ".join(f"{_T['section'](lang)} {s}" for s in reread)
-            lines += ["", f"{_T['reread'](lang)}: {where}."]
+            lines += ["", f"{_T['reread'](lang)}{colon} {where}."]
         lines.append("")
     return "\n".join(lines)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from grader.reports.files import atomic_write
 
@@ -33,6 +34,7 @@ def write_histogram(totals: pd.Series, max_points: float, path: Path) -> Path:
     ax.set_xlabel(f"total score (points, out of {max_points:g})")
     ax.set_ylabel("number of students")
     ax.set_xlim(0.0, upper)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend()
     return atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=100))
 

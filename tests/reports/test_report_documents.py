@@ -25,10 +25,10 @@ def test_feedback_holds_every_message_in_french(written, results):
         assert all(r.message_fr.replace("<", "&lt;") in page for r in mine)
         assert "EN " not in page and "Total" in page
         ex1, ex2, _ = EXPECTED[student]
-        assert f"**Total: {ex1 + ex2:g} / 6 points**" in page
-        assert f"## ex01_sigmoid: {ex1:g} / 3" in page and f"## ex02_relu: {ex2:g} / 3" in page
+        assert f"**Total : {ex1 + ex2:g} / 6 points**" in page
+        assert f"## ex01_sigmoid : {ex1:g} / 3" in page and f"## ex02_relu : {ex2:g} / 3" in page
     bob = (out / "feedback" / "bob.md").read_text(encoding="utf-8")
-    assert "- ❌ hidden_values (cachée), 0 / 2: FR ex01_sigmoid/hidden_values: failed\n" in bob
+    assert "- ❌ hidden_values (cachée), 0 / 2 : FR ex01_sigmoid/hidden_values: failed\n" in bob
 
 
 def test_feedback_in_english_and_escaped(tmp_path):
@@ -45,10 +45,10 @@ def test_without_a_message_the_outcome_and_reason_are_shown(tmp_path, results):
     kept = [dataclasses.replace(r, message_fr="", message_en="") if r.student == "bob" else r for r in kept]
     write_reports(kept, tmp_path, lang="fr")
     alice = (tmp_path / "feedback" / "alice.md").read_text(encoding="utf-8")
-    assert "**Total: 3 / 6 points**" in alice
-    assert "- ❌ values, 0 / 3: absent: no result recorded\n" in alice
+    assert "**Total : 3 / 6 points**" in alice
+    assert "- ❌ values, 0 / 3 : absent: no result recorded\n" in alice
     bob = (tmp_path / "feedback" / "bob.md").read_text(encoding="utf-8")
-    assert "- ❌ values, 0 / 3: délai dépassé: timeout in values\n" in bob
+    assert "- ❌ values, 0 / 3 : délai dépassé: timeout in values\n" in bob
     data = json.loads((tmp_path / "gradescope" / "alice" / "results.json").read_text())
     assert (data["score"], data["max_score"]) == (3.0, 6.0)
     assert data["tests"][2]["output"] == "absent: no result recorded"
