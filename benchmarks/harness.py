@@ -25,11 +25,14 @@ import pandas as pd
 
 @dataclass(frozen=True)
 class Config:
-    """How hard to measure: ``quick`` shrinks sizes and repetitions for a run of a few minutes."""
+    """How hard to measure: ``quick`` shrinks sizes and repetitions for a run of a few minutes.
+
+    Samples are kept short (a few ms) and numerous: on a shared machine a short sample has a fair chance
+    to run undisturbed, so the fastest sample estimates the machine and the median the typical case."""
 
     quick: bool = False
-    repeats: int = 5
-    min_sample_s: float = 0.02
+    repeats: int = 7
+    min_sample_s: float = 0.01
     tiny: bool = False
     max_threads: int | None = None
 
@@ -38,7 +41,7 @@ class Config:
         if tiny:  # the smoke test: 1 thread, so that busy neighbours cannot stall a parallel peer
             return cls(quick=True, repeats=2, min_sample_s=0.001, tiny=True, max_threads=1)
         if quick:
-            return cls(quick=True, repeats=3, min_sample_s=0.01)
+            return cls(quick=True, repeats=5, min_sample_s=0.004)
         return cls()
 
     def thread_counts(self) -> list[int]:
