@@ -16,10 +16,10 @@ from grader.reports.files import atomic_write
 HISTOGRAM_NAME = "totals_histogram.png"
 
 
-def write_histogram(totals: pd.Series, max_points: float, path: Path) -> Path:
-    """A PNG histogram of the students' totals (points) with their mean, written atomically.
+def histogram_figure(totals: pd.Series, max_points: float) -> Figure:
+    """A histogram of the students' totals (points, 20 bins from 0 to ``max_points``) with their mean.
 
-    Uses a bare :class:`Figure` on the Agg canvas: no pyplot state, no display needed.
+    A bare :class:`Figure` on the Agg canvas: no pyplot state, no display needed.
     """
     fig = Figure(figsize=(6.4, 4.0), layout="constrained")
     FigureCanvasAgg(fig)
@@ -36,6 +36,12 @@ def write_histogram(totals: pd.Series, max_points: float, path: Path) -> Path:
     ax.set_xlim(0.0, upper)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend()
+    return fig
+
+
+def write_histogram(totals: pd.Series, max_points: float, path: Path) -> Path:
+    """The histogram of :func:`histogram_figure` as a PNG, written atomically."""
+    fig = histogram_figure(totals, max_points)
     return atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=100))
 
 

@@ -8,12 +8,13 @@ import html
 import json
 
 import matplotlib.image
+import pandas as pd
 import pytest
 from report_data import CHECKS, EXPECTED, RUNS, make_results
 
 from grader.reports import write_reports
 from grader.reports.files import student_slugs
-from grader.reports.summary_html import HISTOGRAM_NAME
+from grader.reports.summary_html import HISTOGRAM_NAME, histogram_figure
 
 
 def test_feedback_holds_every_message_in_french(written, results):
@@ -82,6 +83,16 @@ def test_html_summary_and_histogram(written):
         assert f"<td>{html.escape(student, quote=False)}</td>" in page
     image = matplotlib.image.imread(out / HISTOGRAM_NAME)
     assert image.shape[0] >= 300 and image.shape[1] >= 500
+
+
+def test_histogram_has_a_title_units_and_a_legend():
+    totals = pd.Series([0.0, 1.0, 3.0, 3.0, 6.0])
+    ax = histogram_figure(totals, 6.0).axes[0]
+    assert ax.get_title() == "Distribution of total scores (5 students)"
+    assert ax.get_xlabel() == "total score (points, out of 6)" and ax.get_ylabel() == "number of students"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["students", "mean = 2.60 points"]
+    assert sum(patch.get_height() for patch in ax.patches) == 5
+    assert ax.get_xlim() == (0.0, 6.0)
 
 
 def test_bad_language_and_empty_results_are_usage_errors(tmp_path):
