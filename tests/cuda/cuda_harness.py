@@ -8,6 +8,7 @@ other tests expect the real driver's answer), so the simulator only ever runs in
 from __future__ import annotations
 
 import ctypes
+import importlib.util
 import os
 import subprocess
 import sys
@@ -16,6 +17,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
+
+NUMBA_CUDA_MISSING = importlib.util.find_spec("numba_cuda") is None
+"""True without the ``cuda`` extra: the kernel checks skip; the unavailable-target error is still tested."""
 
 SMALL_LAUNCH = {"THREADS_PER_BLOCK": 8, "MAX_BLOCKS": 3, "TILE": 4}
 """Launch sizes of the checks: 101 elements take 3 blocks of 8 threads, each thread looping 4-5 times."""

@@ -6,10 +6,11 @@ import json
 
 import pandas as pd
 import pytest
-from cuda_harness import run_child
+from cuda_harness import NUMBA_CUDA_MISSING, run_child
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(NUMBA_CUDA_MISSING, reason="numba-cuda (the cuda extra) is not installed")
 def test_gpu_bench_runs_in_simulator(tmp_path):
     run = run_child(["benchmarks/gpu_bench.py", "--simulate", "--out", str(tmp_path)], simulate=True)
     assert run.returncode == 0, run.output[-6000:]
