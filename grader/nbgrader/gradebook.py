@@ -60,12 +60,7 @@ def load_results(db_path: Path | str) -> list[CheckResult]:
 
 
 def _result(
-    student: str,
-    exercise: str,
-    check: str,
-    points: float,
-    max_points: float,
-    hidden: bool,
+    student: str, exercise: str, check: str, points: float, max_points: float, hidden: bool,
     failure: tuple[Outcome, str, str, str] | None,
 ) -> CheckResult:
     if points >= max_points:
@@ -73,21 +68,27 @@ def _result(
     elif failure is not None:
         outcome, reason, fr, en = failure
     else:
-        outcome, reason = Outcome.FAILED, "the test cell raised an error or wrote to stderr"
-        fr, en = "La cellule de test a échoué.", "The test cell failed."
+        outcome, reason, fr, en = Outcome.FAILED, "the test cell raised an error or wrote to stderr", "", ""
+    if outcome is not Outcome.PASSED and not (fr and en):
+        fr, en = _feedback(exercise, check, outcome, reason)
     return CheckResult(
-        student=student,
-        exercise=exercise,
-        check=check,
-        points=points,
-        max_points=max_points,
-        outcome=outcome,
-        reason=reason,
-        message_fr=fr,
-        message_en=en,
-        duration_s=0.0,
-        hidden=hidden,
+        student=student, exercise=exercise, check=check, points=points, max_points=max_points,
+        outcome=outcome, reason=reason, message_fr=fr, message_en=en, duration_s=0.0, hidden=hidden,
     )
+
+
+def _feedback(exercise_id: str, check_name: str, outcome: Outcome, reason: str) -> tuple[str, str]:
+    """The registry's feedback for a check (``grader.messages``), or the reason alone for a notebook
+    that is not one of deepgrade's."""
+    from grader.messages import feedback
+    from grader.registry import by_id
+
+    try:
+        exercise = by_id(exercise_id)
+        check = next(c for c in exercise.checks if c.name == check_name)
+    except (KeyError, StopIteration):
+        return reason, reason
+    return feedback(exercise, check, outcome, reason, "fr"), feedback(exercise, check, outcome, reason, "en")
 
 
 def _failures(notebook_path: Path) -> dict[str, tuple[Outcome, str, str, str]]:
@@ -109,8 +110,8 @@ def _failures(notebook_path: Path) -> dict[str, tuple[Outcome, str, str, str]]:
 
 def parse_failure(ename: str, evalue: str) -> tuple[Outcome, str, str, str]:
     """The outcome, reason and messages of a test cell's error. ``deepgrade_check`` raises
-    ``AssertionError("deepgrade <outcome>: <reason>\\nfr: ...\\nen: ...")``; anything else (a timeout,
-    a student's exception escaping) is an ``error`` with its name as the reason."""
+    ``AssertionError("deepgrade <outcome>: <reason>\\nfr: ...\\nen: ...")``; nbgrader's cell timeout is a
+    ``timeout``; anything else is an ``error`` (empty messages: the caller fills in the feedback)."""
     lines = evalue.splitlines()
     if ename == "AssertionError" and lines and lines[0].startswith(FAILURE_PREFIX):
         head, _, reason = lines[0][len(FAILURE_PREFIX) :].partition(": ")
@@ -120,10 +121,10 @@ def parse_failure(ename: str, evalue: str) -> tuple[Outcome, str, str, str]:
         except ValueError:
             outcome = Outcome.FAILED
         return outcome, reason, texts.get("fr", ""), texts.get("en", "")
-    timeout = ename == "CellTimeoutError"
-    outcome = Outcome.TIMEOUT if timeout else Outcome.ERROR
-    reason = "the test cell ran past its time limit" if timeout else f"{ename}: {evalue}".strip(": ")
-    return outcome, reason.splitlines()[0] if reason else ename, reason, reason
+    if ename == "CellTimeoutError":
+        return Outcome.TIMEOUT, "the cell ran past nbgrader's per-cell timeout", "", ""
+    first = evalue.splitlines()[0] if evalue else ""
+    return Outcome.ERROR, f"{ename}: {first}" if first else ename, "", ""
 
 
 def load_export_csv(csv_path: Path | str) -> list[CheckResult]:

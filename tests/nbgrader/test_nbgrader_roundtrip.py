@@ -45,6 +45,7 @@ def test_nbgrader_round_trip(tmp_path: Path, jupyter_env: dict[str, str]) -> Non
     _export_csv_loads_into_the_report_tables(course)
     _autograded_test_cells_end_in_a_statement(course)
     _report_command_reads_the_gradebook(course, tmp_path / "reports")
+    _cell_timeout_zeroes_a_looping_answer(course, jupyter_env)
 
 
 def _round_trip(course: Path, jupyter_env: dict[str, str]) -> Path:
@@ -160,6 +161,33 @@ def _report_command_reads_the_gradebook(course: Path, tmp_path: Path) -> None:
 
     assert main(["report", "--from-nbgrader", str(course / "gradebook.db"), "--out", str(tmp_path)]) == 0
     assert any(tmp_path.iterdir())
+
+
+LOOPING = """\
+def perceptron(x, w, b):
+    while True:
+        pass
+"""
+
+
+def _cell_timeout_zeroes_a_looping_answer(course: Path, jupyter_env: dict[str, str]) -> None:
+    """nbgrader's per-cell timeout (``Execute.timeout``, set in the generated config) interrupts a test
+    cell stuck in the student's loop: 0 points for that check, recorded as a timeout; the next cells run."""
+    assignment = "ex01_perceptron"
+    dest = course / "submitted" / "looping" / assignment / f"{assignment}.ipynb"
+    release = course / "release" / assignment / f"{assignment}.ipynb"
+    fill_answers(release, SAMPLES / "perfect" / f"{assignment}.py", dest)
+    nb = nbformat.read(dest, as_version=4)
+    next(c for c in nb.cells if "def perceptron(" in c.source).source = LOOPING
+    nbformat.write(nb, dest)
+    args = ["autograde", assignment, "--student", "looping", "--Execute.timeout=3"]
+    run_nbgrader(args, course, jupyter_env)
+    results = {r.check: r for r in load_results(course / "gradebook.db") if r.student == "looping"}
+    assert {r.check for r in results.values() if r.outcome is Outcome.TIMEOUT} == {
+        c.name for c in by_id(assignment).checks if c.target == "perceptron"}
+    assert all(r.points == 0.0 for r in results.values() if r.outcome is Outcome.TIMEOUT)
+    assert results["step_values"].outcome is Outcome.PASSED and results["step_values"].points == 1.0
+    assert "timed out" in results["report_truth_table"].message_en
 
 
 def _autograded_test_cells_end_in_a_statement(course: Path) -> None:
