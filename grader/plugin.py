@@ -42,6 +42,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--grade-threads", dest="grader_threads", type=int, default=1,
                     help="threads a child may use for Numba/BLAS (default 1)")
     group.addoption("--public-only", action="store_true", default=False, help="grade public checks only")
+    group.addoption("--grade-sandbox", dest="grader_sandbox", choices=("auto", "bwrap", "process"),
+                    default="auto", help="isolation of the children: bubblewrap namespaces, process-level "
+                    "only, or bubblewrap when it runs here (default auto)")
     group.addoption("--resume", action="store_true", default=False,
                     help="keep the journal and grade only the checks it does not hold")
     group.addoption("--grader-backend", default=None, help=argparse.SUPPRESS)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="only this exercise (repeatable); default: the exercises found in PATH")
     parser.add_argument("--lang", choices=("fr", "en"), default="fr", help="language (default fr)")
     parser.add_argument("--timeout", type=float, default=None, help="seconds per call")
+    parser.add_argument("--sandbox", choices=("auto", "bwrap", "process"), default="auto",
+                        help="isolation: bubblewrap namespaces, process-level only, or auto (default)")
     parser.add_argument("--backend", default=None, help=argparse.SUPPRESS)
     parser.set_defaults(run=run)
 
@@ -82,7 +85,12 @@ def run(args: argparse.Namespace) -> int:
         if unknown:
             raise UsageError(f"unknown exercise(s): {', '.join(unknown)}")
     work = Path(tempfile.mkdtemp(prefix="deepgrade-check-"))
-    pool = Pool(backend, Options(timeout_s=args.timeout, public_only=True))
+    from grader.sandbox import bwrap
+
+    launcher, warning = bwrap.resolve(args.sandbox)
+    if warning:
+        print(f"deepgrade: warning: {warning}", file=sys.stderr)
+    pool = Pool(backend, Options(timeout_s=args.timeout, public_only=True, launcher=launcher))
     try:
         try:
             _, folder = read_entry(path.resolve(), names, work)

@@ -23,6 +23,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("-m", dest="markexpr", default=None,
                         help="pytest -m expression: public, hidden, timing")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--sandbox", choices=("auto", "bwrap", "process"), default="auto",
+                        help="isolation: bubblewrap namespaces, process-level only, or bubblewrap when it "
+                        "runs here (default auto; see SECURITY.md)")
     parser.add_argument("--backend", default=None, help=argparse.SUPPRESS)
     parser.set_defaults(run=run)
 
@@ -35,6 +38,17 @@ def check_folder(path: Path) -> None:
         raise UsageError(f"not a folder: {path}")
     if not any(not p.name.startswith(".") for p in path.iterdir()):
         raise UsageError(f"no submission in {path} (the folder is empty)")
+
+
+def isolation(mode: str) -> str:
+    """The ``--sandbox`` mode resolved once for the whole run (``bwrap`` or ``process``); warns once on
+    stderr when ``auto`` falls back to process-level isolation."""
+    from grader.sandbox import bwrap
+
+    launcher, warning = bwrap.resolve(mode)
+    if warning:
+        print(f"deepgrade: warning: {warning}", file=sys.stderr)
+    return "bwrap" if launcher is not None else "process"
 
 
 def _workers(value: str) -> str:
@@ -54,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
     out = args.out.resolve()
     if args.submissions.resolve() in (out, *out.parents):
         raise UsageError("--out must not be inside the submissions folder")
+    sandbox = isolation(args.sandbox)
     pytest_args = session.pytest_args(
         args.submissions.resolve(),
         out=out,
@@ -63,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
         public_only=args.public_only,
         resume=args.resume,
         backend=args.backend,
+        sandbox=sandbox,
         extra=[*(["-k", args.keyword] if args.keyword else []),
                *(["-m", args.markexpr] if args.markexpr else [])],
     )

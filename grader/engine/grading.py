@@ -16,7 +16,7 @@ from __future__ import annotations
 import atexit
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,7 @@ class Options:
     public_only: bool = False
     timing_factor: float = TIMING_FACTOR
     timing_repeats: int = TIMING_REPEATS
+    launcher: Callable[[Path], Sequence[str]] | None = None  # e.g. grader.sandbox.bwrap.launcher()
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,8 @@ class Pool:
         if sub.id not in self._subs:
             for box in self._subs.values():
                 box.close()
-            self._subs = {sub.id: Sandbox(sub.path, limits=self.options.limits, harness=self.backend.harness)}
+            self._subs = {sub.id: Sandbox(sub.path, limits=self.options.limits, harness=self.backend.harness,
+                                          launcher=self.options.launcher)}
         return self._subs[sub.id]
 
     def reference(self, exercise_id: str) -> Sandbox:
@@ -111,7 +113,8 @@ class Pool:
             folder.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src, folder / f"{exercise_id}.py")
             self._refs[exercise_id] = Sandbox(
-                folder, limits=self.options.limits, harness=self.backend.harness
+                folder, limits=self.options.limits, harness=self.backend.harness,
+                launcher=self.options.launcher,
             )
         return self._refs[exercise_id]
 

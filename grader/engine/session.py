@@ -84,6 +84,7 @@ def pytest_args(
     public_only: bool = False,
     resume: bool = False,
     backend: str | None = None,
+    sandbox: str = "auto",
     quiet: bool = True,
     extra: Sequence[str] = (),
 ) -> list[str]:
@@ -98,6 +99,7 @@ def pytest_args(
         "--submissions", str(submissions),
         "--grade-out", str(out),
         "--grade-memory", str(memory_mb),
+        "--grade-sandbox", sandbox,
     ]
     if timeout_s is not None:
         args += ["--grade-timeout", str(timeout_s)]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pytest
 from grader.engine.backend import Backend, load_backend
 from grader.engine.grading import Options, Planned, Pool, plan
 from grader.intake import Submission, find_submissions
-from grader.sandbox import Limits
+from grader.sandbox import Limits, bwrap
 
 
 @dataclass
@@ -50,7 +51,11 @@ def build_state(config: pytest.Config) -> State:
     work = Path(tempfile.mkdtemp(prefix="deepgrade-intake-"))
     subs = find_submissions(Path(opt.submissions), backend.module_names, work)
     limits = Limits(memory_mb=opt.grader_memory, threads=opt.grader_threads)
-    options = Options(limits=limits, timeout_s=opt.grader_timeout, public_only=opt.public_only)
+    launcher, warning = bwrap.resolve(opt.grader_sandbox)
+    if warning and not hasattr(config, "workerinput"):
+        warnings.warn(warning, RuntimeWarning, stacklevel=1)
+    options = Options(limits=limits, timeout_s=opt.grader_timeout, public_only=opt.public_only,
+                      launcher=launcher)
     planned = plan(subs, backend.exercises, options.public_only)
     return State(backend, options, {s.id: s for s in subs}, planned, work, {p.pid: p for p in planned})
 
