@@ -353,8 +353,8 @@ class Sandbox:
             why = f"output limit exceeded (printed more than {self.limits.output_mb:g} MB)"
         elif code is None:
             why = "the child closed its channel"
-        elif code < 0:
-            sig = signal.Signals(-code)
+        elif code < 0 or (self.launcher is not None and code - 128 in _SIGNALS):
+            sig = signal.Signals(-code if code < 0 else code - 128)  # a launcher reports 128 + signal
             why = _SIGNALS.get(sig, sig.name)
             if sig == signal.SIGKILL:
                 why += f" (memory limit {self.limits.memory_mb} MB or another limit)"
