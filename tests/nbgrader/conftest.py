@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[2]
 TEST_SECRET = "nbgrader-test-secret"
 # Without the `nbgrader` extra only the student bundle can be tested.
 collect_ignore = (
-    [] if importlib.util.find_spec("nbgrader") else ["test_nbgrader_build.py", "test_nbgrader_roundtrip.py"]
+    [] if importlib.util.find_spec("nbgrader")
+    else ["test_nbgrader_build.py", "test_nbgrader_roundtrip.py", "test_nbgrader_all_exercises.py"]
 )
 
 
