@@ -152,7 +152,17 @@ def _summary(name: str, df: pd.DataFrame) -> pd.DataFrame | None:
         return df[["kernel", "n", "peer", "threads", "gbps"]]
     if name == "optim":
         big = df["n"].max()
-        cols = ["optimizer", "peer", "threads", "us_per_step", "gbps", "frac_of_floor", "ratio_vs_numba"]
+        cols = [
+            "optimizer",
+            "peer",
+            "threads",
+            "us_per_step",
+            "gbps",
+            "frac_of_floor",
+            "frac_of_floor_min",
+            "ratio_vs_numba",
+            "ratio_vs_numba_min",
+        ]
         return df[df.n == big][cols].rename(columns={"us_per_step": f"us/step (n={big:.0e})"})
     if name in ("activations", "dense"):
         cols = [c for c in ("op", "shape", "peer", "median_s", "speedup_vs_torch") if c in df.columns]
@@ -165,6 +175,7 @@ def _summary(name: str, df: pd.DataFrame) -> pd.DataFrame | None:
             "best",
             "samples_per_s",
             "speedup_vs_torch_best",
+            "speedup_vs_torch_best_fastest",
             "frac_of_gemm_roof",
             "test_accuracy",
             "final_loss",
