@@ -7,7 +7,8 @@ Two sources:
   (the grade cell's name is the check's name, the notebook's name the exercise id). When the autograded
   notebooks sit beside the gradebook (``autograded/<student>/<assignment>/<notebook>.ipynb``, nbgrader's
   layout), the failure recorded by the test cell (``deepgrade_check``'s first line) gives the outcome
-  and the fr/en messages; without them a lost point is ``failed``.
+  and the fr/en messages, and a notebook absent from there was not submitted (``missing``); without
+  that folder a lost point is ``failed``.
 * the CSV of ``nbgrader export`` (``load_export_csv``): one record per (student, assignment), check
   ``"total"``, for when only the export is at hand.
 """
@@ -41,7 +42,10 @@ def load_results(db_path: Path | str) -> list[CheckResult]:
                 hidden = {cell.name: HIDDEN_MARK in (cell.source or "") for cell in notebook.source_cells}
                 for submitted in notebook.submissions:
                     student = submitted.student.id
-                    failures = _failures(autograded / student / assignment.name / f"{notebook.name}.ipynb")
+                    graded_nb = autograded / student / assignment.name / f"{notebook.name}.ipynb"
+                    failures = _failures(graded_nb)
+                    if autograded.is_dir() and not graded_nb.is_file():
+                        failures = dict.fromkeys(hidden, (Outcome.MISSING, "notebook not submitted", "", ""))
                     for grade in submitted.grades:
                         if grade.cell.type != "GradeCell" or grade.auto_score is None:
                             continue
