@@ -71,7 +71,7 @@ def _compiled_namespace(module: ModuleType, literal: Callable[[float], object]) 
 
 def _select_by_dtype(name: str, as_f64: object, as_f32: object) -> Callable[..., object]:
     def rule(*args):
-        raise NotImplementedError(f"{name}: the compiled rule runs only inside Numba kernels")
+        raise TypeError(f"{name}: the compiled rule runs only inside Numba kernels")
 
     rule.__name__ = rule.__qualname__ = name
 
