@@ -196,7 +196,7 @@ def run_mlp(cfg: Config) -> pd.DataFrame:
     for net, sizes, batch in NETS:
         params = mp.init_params(sizes, SEED)
         perms = mp.permutations(n, 4 if cfg.tiny else 50, SEED)
-        peers, trainers = [], {}
+        peers = []
         for t in cfg.thread_counts():
             npm = mp.NumpyMLP(params, sizes)
             state = {"k": 0}
@@ -224,7 +224,7 @@ def run_mlp(cfg: Config) -> pd.DataFrame:
                 df["best"] = df[col] == df.groupby("peer")[col].transform("max")
             torch_best = df.loc[(df.peer == "torch") & df.best, col]
             df[f"speedup_vs_torch_best{suffix}"] = df[col] / torch_best.iloc[0] if len(torch_best) else np.nan
-        acc = _accuracy_runs(torch, params, sizes, batch, data, perms, epochs_acc, trainers)
+        acc = _accuracy_runs(torch, params, sizes, batch, data, perms, epochs_acc)
         df = df.merge(acc, on="peer", how="left")
         frames.append(df)
     return pd.concat(frames, ignore_index=True)
@@ -243,7 +243,7 @@ def _torch_peer(torch, params, sizes, batch, data, perms, t: int) -> Peer:
     return Peer("torch", fn, threads=t)
 
 
-def _accuracy_runs(torch, params, sizes, batch, data, perms, epochs: int, _unused) -> pd.DataFrame:
+def _accuracy_runs(torch, params, sizes, batch, data, perms, epochs: int) -> pd.DataFrame:
     """Train every framework from the same initial parameters over the same permutations."""
     rows = []
     with threads(1):
