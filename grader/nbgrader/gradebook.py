@@ -15,8 +15,10 @@ Two sources:
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
+import sqlite3
 from pathlib import Path
 
 from grader.errors import UsageError
@@ -28,12 +30,16 @@ TOTAL_CHECK = "total"
 
 
 def load_results(db_path: Path | str) -> list[CheckResult]:
-    """Every autograded test cell of the gradebook at ``db_path`` as a ``CheckResult``."""
-    from nbgrader.api import Gradebook
-
+    """Every autograded test cell of the gradebook at ``db_path`` as a ``CheckResult``; a ``.csv`` path is
+    read as ``nbgrader export``'s CSV instead (``load_export_csv``)."""
     path = Path(db_path)
     if not path.is_file():
         raise UsageError(f"no nbgrader gradebook at {path}")
+    if path.suffix.lower() == ".csv":
+        return load_export_csv(path)
+    _require_gradebook(path)
+    from nbgrader.api import Gradebook
+
     autograded = path.parent / "autograded"
     results: list[CheckResult] = []
     with Gradebook(f"sqlite:///{path.resolve()}", course_id="") as gb:
@@ -61,6 +67,18 @@ def load_results(db_path: Path | str) -> list[CheckResult]:
                             )
                         )
     return results
+
+
+def _require_gradebook(path: Path) -> None:
+    """``UsageError`` unless ``path`` is an SQLite file holding nbgrader's tables (opened read-only:
+    nbgrader's ``Gradebook`` would create its tables in any other file)."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)) as db:
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    except sqlite3.DatabaseError as err:
+        raise UsageError(f"{path} is not an nbgrader gradebook ({err})") from None
+    if not {"assignment", "notebook", "grade"} <= tables:
+        raise UsageError(f"{path} is not an nbgrader gradebook (no nbgrader tables)")
 
 
 def _result(

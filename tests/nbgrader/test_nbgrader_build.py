@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import copy
 import re
+import sqlite3
 from pathlib import Path
 
 import nbformat
@@ -209,3 +210,14 @@ def test_gradebook_readers_refuse_bad_input(tmp_path: Path) -> None:
     bad.write_text("student,points\nalice,3\n")
     with pytest.raises(UsageError, match="not an nbgrader export"):
         load_export_csv(bad)
+    with pytest.raises(UsageError, match="not an nbgrader export"):
+        load_results(bad)
+    text = tmp_path / "notes.db"
+    text.write_text("not a database at all, just text that is long enough to be a file header\n" * 20)
+    with pytest.raises(UsageError, match="not an nbgrader gradebook"):
+        load_results(text)
+    empty = tmp_path / "other.db"
+    sqlite3.connect(empty).execute("CREATE TABLE t (x)").connection.close()
+    with pytest.raises(UsageError, match="no nbgrader tables"):
+        load_results(empty)
+    assert main(["report", "--from-nbgrader", str(empty), "--out", str(tmp_path / "r")]) == 2

@@ -159,8 +159,11 @@ def _export_csv_loads_into_the_report_tables(course: Path) -> None:
 def _report_command_reads_the_gradebook(course: Path, tmp_path: Path) -> None:
     from grader.cli import main
 
-    assert main(["report", "--from-nbgrader", str(course / "gradebook.db"), "--out", str(tmp_path)]) == 0
-    assert any(tmp_path.iterdir())
+    for name in ("gradebook.db", "grades.csv"):
+        source, out = course / name, tmp_path / name.replace(".", "_")
+        assert main(["report", "--from-nbgrader", str(source), "--out", str(out)]) == 0
+        grades = (out / "grades.csv").read_text(encoding="utf-8")
+        assert all(f"\n{student}," in grades for student in STUDENTS), grades
 
 
 LOOPING = """\
