@@ -4,6 +4,8 @@ from the registry (``grader.nbgrader.build``)."""
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from pathlib import Path
 
 
@@ -23,6 +25,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from grader.nbgrader.build import DEFAULT_TIMEOUT_S, build_course
+    from grader.seeds import SECRET_ENV
+
+    if not os.environ.get(SECRET_ENV):
+        print(f"deepgrade: warning: {SECRET_ENV} is not set: the hidden checks' inputs are drawn with the "
+              "public development secret", file=sys.stderr)
 
     timeout = DEFAULT_TIMEOUT_S if args.timeout is None else args.timeout
     files = build_course(args.course_dir, args.assignment, timeout_s=timeout)

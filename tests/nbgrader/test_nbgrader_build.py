@@ -125,10 +125,15 @@ def test_build_is_reproducible_and_writes_the_config(tmp_path: Path) -> None:
     assert "instructor's own" in (tmp_path / "a" / "nbgrader_config.py").read_text()
 
 
-def test_cli_build_and_its_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_build_and_its_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DEEPGRADE_SECRET", raising=False)
     assert main(["nbgrader", "build", str(tmp_path / "course"), "-a", "ex01_perceptron"]) == 0
     assert (tmp_path / "course" / "source" / "ex01_perceptron" / "ex01_perceptron.ipynb").is_file()
-    assert "generate_assignment" in capsys.readouterr().out
+    out, err = capsys.readouterr()
+    assert "generate_assignment" in out and "DEEPGRADE_SECRET is not set" in err
+    monkeypatch.setenv("DEEPGRADE_SECRET", TEST_SECRET)
     assert main(["nbgrader", "build", str(tmp_path / "c2"), "-a", "ex99_nothing"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "unknown assignment ex99_nothing" in err
