@@ -19,6 +19,7 @@ one nbgrader source notebook serves every student, so every nbgrader student get
 
 from __future__ import annotations
 
+import ast
 import shutil
 import textwrap
 from collections.abc import Sequence
@@ -120,19 +121,31 @@ def _code_cell(exercise: Exercise, chunk: Chunk, index: int) -> NotebookNode:
     return cells.given_code(chunk.source, cells.grade_id(exercise.id, "given", str(index)))
 
 
+def _ready_after(chunks: list[Chunk]) -> set[str]:
+    """The functions callable right after their own cell: those whose cell uses only names of earlier
+    cells that are ready themselves (a check of any other target waits for the end of the notebook)."""
+    position = {chunk.name: i for i, chunk in enumerate(chunks) if chunk.name}
+    ready: set[str] = set()
+    for i, chunk in enumerate(chunks):
+        used = {node.id for node in ast.walk(ast.parse(chunk.source)) if isinstance(node, ast.Name)}
+        deps = (used & position.keys()) - {chunk.name}
+        if chunk.name and all(position[d] < i and d in ready for d in deps):
+            ready.add(chunk.name)
+    return ready
+
+
 def exercise_notebook(exercise: Exercise, *, secret: str | None = None) -> NotebookNode:
     """The instructor's source notebook of one exercise."""
     docstring, chunks = split_module((SOLUTIONS / f"{exercise.id}.py").read_text(encoding="utf-8"))
+    ready = _ready_after(chunks)
     placed: dict[str, list[Check]] = {}
-    defined = {chunk.name for chunk in chunks}
     for check in exercise.checks:
-        placed.setdefault(check.target if check.target in defined else "", []).append(check)
+        placed.setdefault(check.target if check.target in ready else "", []).append(check)
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = KERNELSPEC
     nb.metadata["language_info"] = {"name": "python"}
     nb.metadata["deepgrade"] = {"exercise": exercise.id}
     nb.cells.append(cells.markdown(statement(exercise, docstring), cells.grade_id(exercise.id, "statement")))
-    tests: list[NotebookNode] = []
     for index, chunk in enumerate(chunks):
         nb.cells.append(_code_cell(exercise, chunk, index))
         for check in placed.pop(chunk.name, []) if chunk.name else []:

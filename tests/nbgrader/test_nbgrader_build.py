@@ -226,3 +226,19 @@ def test_gradebook_readers_refuse_bad_input(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="no nbgrader tables"):
         load_results(empty)
     assert main(["report", "--from-nbgrader", str(empty), "--out", str(tmp_path / "r")]) == 2
+
+
+def test_a_check_waits_for_the_functions_its_target_calls() -> None:
+    from grader.nbgrader.build import _ready_after
+    from grader.nbgrader.source import Chunk, split_module
+
+    chunks = [
+        Chunk("a", "def a():\n    return b()", True),
+        Chunk("b", "def b():\n    return 1.0", True),
+        Chunk("c", "def c():\n    return a() + b()", True),
+    ]
+    assert _ready_after(chunks) == {"b"}
+    module = '"""Doc."""\n\nimport numpy as np\n\n\n# note\n@deco\ndef f():\n    pass\n'
+    docstring, split = split_module(module)
+    assert docstring == "Doc." and [(c.name, c.source) for c in split] == [
+        ("", "import numpy as np"), ("f", "# note\n@deco\ndef f():\n    pass")]
