@@ -1,0 +1,1 @@
+raise ImportError("shadowed the sandbox's value codec")
