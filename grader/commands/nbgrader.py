@@ -1,5 +1,9 @@
 """`deepgrade nbgrader build COURSE_DIR [--assignment NAME ...]`: generate an nbgrader course directory
-from the registry (``grader.nbgrader.build``)."""
+from the registry (``grader.nbgrader.build``).
+
+`deepgrade nbgrader collect COURSE_DIR OUT_DIR` copies the submitted notebooks into the layout
+`deepgrade grade` reads, and `deepgrade nbgrader compare GRADEBOOK.db RESULTS.jsonl` lists the checks
+graded differently by nbgrader and by `deepgrade grade` (``grader.nbgrader.collect``)."""
 
 from __future__ import annotations
 
@@ -21,6 +25,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     build.add_argument("--timeout", type=int, default=None, metavar="SECONDS",
                        help="per-cell execution limit at autograde (default 120)")
     build.set_defaults(run=run)
+    collect = actions.add_parser(
+        "collect", help="copy submitted/<student>/<id>/<id>.ipynb to OUT_DIR/<student>/ for deepgrade grade"
+    )
+    collect.add_argument("course_dir", type=Path, metavar="COURSE_DIR")
+    collect.add_argument("out_dir", type=Path, metavar="OUT_DIR")
+    collect.add_argument("--student", action="append", default=None, help="only this student (repeatable)")
+    collect.set_defaults(run=run_collect)
+    compare = actions.add_parser(
+        "compare", help="checks graded differently by nbgrader and by deepgrade grade (exit 1 if any)"
+    )
+    compare.add_argument("gradebook", type=Path, metavar="GRADEBOOK.db")
+    compare.add_argument("journal", type=Path, metavar="RESULTS.jsonl", help="from deepgrade grade")
+    compare.set_defaults(run=run_compare)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -39,3 +56,29 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {len(notebooks)} source notebooks and {config} to {args.course_dir}")
     print(f"next: cd {args.course_dir} && nbgrader generate_assignment '*'")
     return 0
+
+
+def run_collect(args: argparse.Namespace) -> int:
+    from grader.nbgrader.collect import collect_submissions
+
+    files = collect_submissions(args.course_dir, args.out_dir, args.student)
+    students = len({p.parent for p in files})
+    print(f"copied {len(files)} notebooks of {students} students to {args.out_dir}")
+    print(f"next: deepgrade grade {args.out_dir} --out reports-deepgrade")
+    return 0
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    from grader.errors import UsageError
+    from grader.nbgrader.collect import discrepancies
+    from grader.nbgrader.gradebook import load_results
+    from grader.reports import load_results as load_journal
+
+    if not args.journal.is_file():
+        raise UsageError(f"no deepgrade results at {args.journal}")
+    found = discrepancies(load_results(args.gradebook), load_journal(args.journal))
+    for d in found:
+        print(f"{d.student}  {d.exercise}  {d.check}: "
+              f"nbgrader {d.nbgrader_points}, deepgrade {d.deepgrade_points}")
+    print(f"{len(found)} check(s) graded differently")
+    return 1 if found else 0

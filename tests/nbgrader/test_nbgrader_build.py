@@ -242,3 +242,27 @@ def test_a_check_waits_for_the_functions_its_target_calls() -> None:
     docstring, split = split_module(module)
     assert docstring == "Doc." and [(c.name, c.source) for c in split] == [
         ("", "import numpy as np"), ("f", "# note\n@deco\ndef f():\n    pass")]
+
+
+def test_collect_and_discrepancies(tmp_path: Path) -> None:
+    from grader.model import CheckResult
+    from grader.nbgrader.collect import Discrepancy, collect_submissions, discrepancies
+
+    with pytest.raises(UsageError, match="no nbgrader submissions folder"):
+        collect_submissions(tmp_path, tmp_path / "out")
+    for student, assignment in (("ann", "ex01_perceptron"), ("ann", "ex02_sigmoid"), ("bob", "ex02_sigmoid")):
+        folder = tmp_path / "submitted" / student / assignment
+        folder.mkdir(parents=True)
+        (folder / f"{assignment}.ipynb").write_text("{}")
+    files = collect_submissions(tmp_path, tmp_path / "out", ["ann"])
+    assert sorted(p.relative_to(tmp_path / "out").as_posix() for p in files) == [
+        "ann/ex01_perceptron.ipynb", "ann/ex02_sigmoid.ipynb"]
+    with pytest.raises(UsageError, match="not an empty folder"):
+        collect_submissions(tmp_path, tmp_path / "out")
+
+    def rec(student: str, check: str, points: float) -> CheckResult:
+        return CheckResult(student, "ex02_sigmoid", check, points, 2.0, Outcome.PASSED, "", "", "", 0.0, True)
+
+    nb = [rec("ann", "a", 2.0), rec("ann", "b", 2.0), rec("bob", "a", 0.0)]
+    dg = [rec("ann", "a", 2.0), rec("ann", "b", 0.0), rec("bob", "a", 0.0), rec("cyd", "a", 2.0)]
+    assert discrepancies(nb, dg) == [Discrepancy("ann", "ex02_sigmoid", "b", 2.0, 0.0)]

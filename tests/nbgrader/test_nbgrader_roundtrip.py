@@ -21,8 +21,10 @@ import nbformat
 import pytest
 from conftest import ROOT, TEST_SECRET, fill_answers, run_nbgrader
 
-from grader.model import Outcome
+from grader.cli import main
+from grader.model import CheckResult, Outcome
 from grader.nbgrader.build import NBGRADER_STUDENT, build_course
+from grader.nbgrader.collect import discrepancies
 from grader.nbgrader.gradebook import load_export_csv, load_results
 from grader.registry import by_id
 from grader.reports import JOURNAL_NAME
@@ -53,6 +55,7 @@ def test_nbgrader_round_trip(tmp_path: Path, jupyter_env: dict[str, str]) -> Non
     _export_csv_loads_into_the_report_tables(course)
     _autograded_test_cells_end_in_a_statement(course)
     _report_command_reads_the_gradebook(course, tmp_path / "reports")
+    _cross_check_flags_a_tampering_notebook(course, jupyter_env, tmp_path / "cross")
     _cell_timeout_zeroes_a_looping_answer(course, jupyter_env)
 
 
@@ -83,16 +86,20 @@ def _deepgrade(student: str) -> dict[tuple[str, str], float]:
         submission.mkdir(parents=True)
         for assignment in ASSIGNMENTS:
             shutil.copyfile(folder / f"{assignment}.py", submission / f"{assignment}.py")
-        out = Path(tmp) / "reports"
-        env = {**os.environ, "DEEPGRADE_SECRET": TEST_SECRET}
-        proc = subprocess.run(
-            [sys.executable, "-m", "grader.cli", "grade", str(submission.parent), "--out", str(out),
-             "--no-progress", "--lang", "en"], env=env, capture_output=True, text=True, timeout=600,
-        )
-        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-        results = load_journal(out / JOURNAL_NAME)
+        results = _deepgrade_grade(submission.parent, Path(tmp) / "reports")
     assert {r.student for r in results} == {NBGRADER_STUDENT}
     return {(r.exercise, r.check): r.points for r in results if r.exercise in ASSIGNMENTS}
+
+
+def _deepgrade_grade(submissions: Path, out: Path) -> list[CheckResult]:
+    """``deepgrade grade SUBMISSIONS --out OUT`` in a subprocess; the results it recorded."""
+    env = {**os.environ, "DEEPGRADE_SECRET": TEST_SECRET}
+    proc = subprocess.run(
+        [sys.executable, "-m", "grader.cli", "grade", str(submissions), "--out", str(out), "--no-progress",
+         "--lang", "en"], env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    return load_journal(out / JOURNAL_NAME)
 
 
 def _release_holds_no_solution_and_no_hidden_check(course: Path) -> None:
@@ -177,13 +184,46 @@ def _export_csv_loads_into_the_report_tables(course: Path) -> None:
 
 
 def _report_command_reads_the_gradebook(course: Path, tmp_path: Path) -> None:
-    from grader.cli import main
-
     for name in ("gradebook.db", "grades.csv"):
         source, out = course / name, tmp_path / name.replace(".", "_")
         assert main(["report", "--from-nbgrader", str(source), "--out", str(out)]) == 0
         grades = (out / "grades.csv").read_text(encoding="utf-8")
         assert all(f"\n{student}," in grades for student in STUDENTS), grades
+
+
+TAMPERING = """\
+import deepgrade_check
+
+deepgrade_check.run_check = deepgrade_check.run_hidden_check = lambda *args, **kwargs: None
+
+
+def step(z):
+    raise NotImplementedError
+"""
+
+
+def _cross_check_flags_a_tampering_notebook(course: Path, jupyter_env: dict[str, str], tmp: Path) -> None:
+    """nbgrader's known limit (one kernel for the student's code and the checks): an answer cell that
+    replaces the checks gets every point. ``deepgrade grade`` on the collected notebooks gives it 0, and
+    ``discrepancies`` flags exactly that notebook's checks, not the honest ones."""
+    assignment = "ex01_perceptron"
+    dest = course / "submitted" / "tampering" / assignment / f"{assignment}.ipynb"
+    dest.parent.mkdir(parents=True)
+    nb = nbformat.read(course / "release" / assignment / f"{assignment}.ipynb", as_version=4)
+    next(c for c in nb.cells if "def step(" in c.source).source = TAMPERING
+    nbformat.write(nb, dest)
+    run_nbgrader(["autograde", assignment, "--student", "tampering"], course, jupyter_env)
+    graded = [r for r in load_results(course / "gradebook.db") if r.student in ("tampering", "correct")]
+    assert sum(r.points for r in graded if r.student == "tampering") == by_id(assignment).max_points
+    args = ["nbgrader", "collect", str(course), str(tmp / "collected"), "--student", "tampering",
+            "--student", "correct"]
+    assert main(args) == 0
+    assert sorted(p.name for p in (tmp / "collected" / "correct").iterdir()) == sorted(
+        f"{a}.ipynb" for a in ASSIGNMENTS)
+    found = discrepancies(graded, _deepgrade_grade(tmp / "collected", tmp / "reports"))
+    assert {(d.student, d.exercise, d.check) for d in found} == {
+        ("tampering", assignment, c.name) for c in by_id(assignment).checks}
+    assert all(d.nbgrader_points > 0 and d.deepgrade_points == 0 for d in found)
 
 
 LOOPING = """\
