@@ -12,6 +12,7 @@ are journaled as such, never dropped. ``--resume`` deselects the checks the jour
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 from collections import defaultdict
@@ -29,6 +30,7 @@ ENGINE_DIR = Path(__file__).resolve().parent / "engine"
 TEST_MODULE = ENGINE_DIR / "test_submissions.py"
 INI = ENGINE_DIR / "grader.ini"
 RESULT_KEY = "deepgrade_result"
+SEEDS_NAME = "seeds.json"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -97,6 +99,51 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = keep
 
 
+def drop_partial_line(journal: Path) -> None:
+    """Cut a journal back to its last complete line (a run killed while appending), so that a resumed
+    run appends after whole records only."""
+    if not journal.is_file():
+        return
+    with journal.open("rb+") as fh:
+        data = fh.read()
+        if data and not data.endswith(b"\n"):
+            fh.truncate(data.rfind(b"\n") + 1)
+            os.fsync(fh.fileno())
+
+
+def _secret_digest(state: Any) -> str:
+    return hashlib.sha256(state.backend.module.secret().encode("utf-8")).hexdigest()
+
+
+def recorded_seeds(path: Path, state: Any) -> dict[str, int]:
+    """The seeds of an earlier run in ``path`` (``seeds.json``); raises ``pytest.UsageError`` when that
+    run used another secret, since resuming would mix two sets of hidden inputs."""
+    if not path.is_file():
+        return {}
+    try:
+        old = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return {}
+    if old.get("secret_sha256", _secret_digest(state)) != _secret_digest(state):
+        raise pytest.UsageError(f"--resume: {path.parent} was graded with another DEEPGRADE_SECRET")
+    return dict(old.get("seeds", {}))
+
+
+def record_seeds(path: Path, state: Any, planned: list[Planned], earlier: dict[str, int]) -> None:
+    """Write ``seeds.json``: the SHA-256 of the instructor's secret (never the secret) and the seed of
+    every graded check (``grader.seeds.check_seed``), so any grade can be reproduced."""
+    from grader.reports.files import atomic_write_text
+    from grader.seeds import check_seed
+
+    secret = state.backend.module.secret()
+    seeds = dict(earlier)
+    for p in planned:
+        seeds[f"{p.student}::{p.exercise}::{p.check}"] = check_seed(p.exercise, p.check, p.student, secret,
+                                                                     p.hidden)
+    record = {"secret_sha256": _secret_digest(state), "derivation": "grader.seeds.check_seed", "seeds": seeds}
+    atomic_write_text(path, json.dumps(record, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+
+
 def _pid(nodeid: str) -> str:
     inner = nodeid.split("[", 1)[1] if "[" in nodeid else ""
     return inner[: inner.rfind("]")] if "]" in inner else inner
@@ -119,15 +166,16 @@ class Collector:
         self.failed_checks = 0
         self.done_students: list[str] = []
         self.listeners: list[Any] = []
+        self.earlier_seeds: dict[str, int] = {}
 
     # the items to expect, from the controller's own collection or the first xdist worker's
     def _expect(self, pids: list[str]) -> None:
         if self.expected:
             return
-        for pid in pids:
-            planned = self.state.by_pid.get(pid)
-            if planned is not None:
-                self.expected.setdefault(planned.student, set()).add(pid)
+        chosen = [self.state.by_pid[pid] for pid in pids if pid in self.state.by_pid]
+        for planned in chosen:
+            self.expected.setdefault(planned.student, set()).add(planned.pid)
+        record_seeds(self.out / SEEDS_NAME, self.state, chosen, self.earlier_seeds)
         for listener in self.listeners:
             listener.start(self)
 
@@ -143,6 +191,9 @@ class Collector:
         self.out.mkdir(parents=True, exist_ok=True)
         if not self.config.option.resume and self.journal.exists():
             self.journal.unlink()
+        drop_partial_line(self.journal)
+        if self.config.option.resume:
+            self.earlier_seeds = recorded_seeds(self.out / SEEDS_NAME, self.state)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         pid = _pid(report.nodeid)

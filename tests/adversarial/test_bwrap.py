@@ -1,0 +1,116 @@
+"""Operating-system isolation with bubblewrap: a child cannot read ``solutions/``, the grader's files or
+another submission by absolute path, cannot write into the reports, cannot reach a TCP server, and does
+not see the grader's processes. Each attack is run twice: without bubblewrap (and without Landlock) it
+succeeds, which shows the probe can fail; with bubblewrap it is stopped. Skipped where bubblewrap cannot
+run (CI installs it)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from adversarial_support import REPO, SAMPLES
+
+from grader.sandbox import Limits, Sandbox, bwrap
+
+needs_bwrap = pytest.mark.skipif(bool(bwrap.probe()), reason=f"bubblewrap unusable: {bwrap.probe()}")
+
+SPY = '''
+import os
+import socket
+
+
+def probe(reads, writes, port):
+    seen = {}
+    for path in reads:
+        try:
+            with open(path, "rb") as fh:
+                seen[path] = len(fh.read(64)) > 0
+        except OSError:
+            seen[path] = False
+    for path in writes:
+        try:
+            with open(path, "a") as fh:
+                fh.write("pwned")
+            seen[path] = True
+        except OSError:
+            seen[path] = False
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+        seen["tcp"] = True
+    except OSError:
+        seen["tcp"] = False
+    seen["pids"] = sum(name.isdigit() for name in os.listdir("/proc"))
+    return seen
+'''
+
+
+def _probe(tmp_path: Path, launcher) -> dict:
+    sub = tmp_path / "spy"
+    sub.mkdir(parents=True, exist_ok=True)
+    (sub / "spy.py").write_text(SPY)
+    other = tmp_path / "other"
+    other.mkdir(exist_ok=True)
+    (other / "ex02_sigmoid.py").write_text("def sigmoid(z):\n    return z\n")
+    out = tmp_path / "out"
+    out.mkdir(exist_ok=True)
+    reads = [str(REPO / "solutions" / "ex02_sigmoid.py"), str(REPO / "grader" / "registry.py"),
+             str(other / "ex02_sigmoid.py"), str(SAMPLES / "perfect" / "ex02_sigmoid.py")]
+    writes = [str(out / "results.jsonl")]
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(4)
+        port = server.getsockname()[1]
+        with Sandbox(sub, limits=Limits(landlock=False), launcher=launcher) as box:
+            reply = box.call("spy", "probe", {"reads": reads, "writes": writes, "port": port}, 30)
+    assert reply.ok, reply
+    return reply.value
+
+
+def test_prefix_binds_neither_the_project_nor_the_output(tmp_path):
+    prefix = bwrap.command_prefix(tmp_path / "private", "bwrap")
+    assert {"--unshare-all", "--die-with-parent"} <= set(prefix)
+    assert prefix[prefix.index("--cap-drop") + 1] == "ALL"
+    writable = [prefix[i + 1] for i, a in enumerate(prefix) if a == "--bind"]
+    assert writable == [str((tmp_path / "private").resolve())]
+    sources = [prefix[i + 1] for i, a in enumerate(prefix) if a in ("--ro-bind", "--bind")]
+    inside = [Path(s) for s in sources if Path(s) == REPO or REPO in Path(s).parents]
+    venv = Path(sys.prefix)
+    assert all(venv in p.parents for p in inside), [p for p in inside if venv not in p.parents]
+    assert not any(p.name in ("solutions", "grader", "deepgrade") or "__editable__" in p.name for p in inside)
+
+
+@needs_bwrap
+def test_bwrap_stops_absolute_paths_network_and_process_view(tmp_path):
+    open_ = _probe(tmp_path / "process", None)
+    assert all(open_[k] for k in open_ if k != "pids"), open_  # the attacks work without isolation
+    closed = _probe(tmp_path / "bwrap", bwrap.launcher())
+    assert not any(closed[k] for k in closed if k != "pids"), closed
+    assert closed["pids"] <= 3 < open_["pids"]  # bwrap's init, the child: the grader is out of sight
+    assert not (tmp_path / "bwrap" / "out" / "results.jsonl").exists()
+
+
+def _grade(tmp_path: Path, mode: str) -> subprocess.CompletedProcess:
+    subs = tmp_path / "subs"
+    if not subs.exists():
+        subs.mkdir()
+        (subs / "alice").mkdir()
+        (subs / "alice" / "ex02_sigmoid.py").write_text((SAMPLES / "perfect" / "ex02_sigmoid.py").read_text())
+    env = {**os.environ, "PATH": str(tmp_path)}  # no bwrap on this PATH
+    cmd = [sys.executable, "-m", "grader.cli", "grade", str(subs), "--out", str(tmp_path / f"out-{mode}"),
+           "--sandbox", mode, "-k", "ex02_sigmoid and report_values", "--no-progress", "--timeout", "20"]
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+
+
+def test_without_bwrap_auto_warns_once_and_bwrap_is_a_one_line_error(tmp_path):
+    forced = _grade(tmp_path, "bwrap")
+    assert forced.returncode == 2
+    assert forced.stderr.strip() == "deepgrade: error: --sandbox bwrap: bwrap not found on PATH"
+    auto = _grade(tmp_path, "auto")
+    assert auto.returncode == 0, auto.stderr[-2000:]
+    assert auto.stderr.count("isolation is process-level only") == 1, auto.stderr
+    assert "graded 1 submission" in auto.stdout
