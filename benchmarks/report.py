@@ -177,6 +177,7 @@ def _summary(name: str, df: pd.DataFrame) -> pd.DataFrame | None:
             "speedup_vs_torch_best",
             "speedup_vs_torch_best_fastest",
             "frac_of_gemm_roof",
+            "frac_of_gemm_roof_same_threads",
             "test_accuracy",
             "final_loss",
         ]

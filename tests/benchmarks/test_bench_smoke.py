@@ -82,6 +82,13 @@ def test_mlp_table_and_same_learning(run_dir):
     runs = df[df.peer != "gemm roof"]
     np.testing.assert_allclose(runs["samples_per_s"], runs["n_train"] / runs["median_s"], rtol=1e-9)
     np.testing.assert_allclose(df["frac_of_gemm_roof"], df["samples_per_s"] / df["gemm_roof_samples_per_s"])
+    np.testing.assert_allclose(
+        df["frac_of_gemm_roof_same_threads"], df["samples_per_s"] / df["gemm_roof_same_threads"]
+    )
+    roofs = df[df.peer == "gemm roof"]
+    assert (
+        roofs.groupby("net")["samples_per_s"].max() == roofs.groupby("net")["gemm_roof_samples_per_s"].first()
+    ).all()
     for net, grp in runs.groupby("net"):
         acc = grp.groupby("peer")["test_accuracy"].first()
         # the three take the same steps from the same weights and batches: at most one test sample differs
