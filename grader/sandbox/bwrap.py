@@ -7,8 +7,8 @@ a new mount namespace whose root is an empty tmpfs holding only
   description in ``/sys``), the Python installation (``sys.base_prefix``), the virtual environment's
   interpreter links and ``pyvenv.cfg``, the child's package overlay and every site-packages entry it
   links to (``overlay.readable_paths``);
-* the submission's private folder, read-write: the only writable place besides ``/tmp`` (a tmpfs) and
-  ``/dev/null``-style devices;
+* the submission's private folder, read-write: the only writable place besides ``/tmp`` (a tmpfs of
+  64 MB where bubblewrap can cap it) and ``/dev/null``-style devices;
 
 and new user, PID, network, IPC, UTS and cgroup namespaces (``--unshare-all``): no network interface
 but a loopback that is down, no view of the grader's processes, and every process of the child dies
@@ -44,6 +44,7 @@ PROCESS_ONLY_WARNING = (
     "container, see SECURITY.md"
 )
 
+TMP_BYTES = 64 * 2**20  # the namespace's /tmp lives in memory
 Launcher = Callable[[Path], Sequence[str]]
 
 
@@ -101,6 +102,16 @@ def _overlay_args() -> list[str]:
 
 
 @functools.cache
+def _has_size_option(executable: str) -> bool:
+    """bubblewrap >= 0.7 can cap a tmpfs (``--size``); older versions leave ``/tmp`` uncapped."""
+    try:
+        text = subprocess.run([executable, "--help"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return "--size" in text
+
+
+@functools.cache
 def _static_args(executable: str) -> tuple[str, ...]:
     return (
         executable,
@@ -111,6 +122,7 @@ def _static_args(executable: str) -> tuple[str, ...]:
         *_system_args(),
         "--proc", "/proc",
         "--dev", "/dev",
+        *(["--size", str(TMP_BYTES)] if _has_size_option(executable) else []),
         "--tmpfs", "/tmp",
         *_python_args(),
         *_overlay_args(),
