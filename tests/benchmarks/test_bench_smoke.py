@@ -29,6 +29,7 @@ def _table(out, name) -> pd.DataFrame:
     return pd.read_csv(path)
 
 
+@pytest.mark.slow  # shares the module's suite run (about 20-30 s on 2 busy cores)
 def test_suite_succeeds_and_writes_readme(run_dir):
     out, rc = run_dir
     readme = (out / "README.md").read_text()
@@ -37,6 +38,7 @@ def test_suite_succeeds_and_writes_readme(run_dir):
     assert "FAILED" not in readme
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["stream", "optim", "mlp", "figure39"])
 def test_plots_are_png(run_dir, name):
     out, _ = run_dir
@@ -44,6 +46,7 @@ def test_plots_are_png(run_dir, name):
     assert data[:8] == PNG_MAGIC and len(data) > 5000
 
 
+@pytest.mark.slow  # shares the module's suite run (about 20-30 s on 2 busy cores)
 def test_stream_bandwidth_recomputes(run_dir):
     df = _table(run_dir[0], "stream")
     assert set(df["kernel"]) == {"copy", "triad"}
@@ -51,6 +54,7 @@ def test_stream_bandwidth_recomputes(run_dir):
     assert (df["min_s"] <= df["median_s"]).all() and (df["median_s"] <= df["max_s"]).all()
 
 
+@pytest.mark.slow  # shares the module's suite run (about 20-30 s on 2 busy cores)
 def test_optimizer_ratios_recompute(run_dir):
     df = _table(run_dir[0], "optim")
     assert set(df["optimizer"]) >= {"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"}
@@ -64,6 +68,7 @@ def test_optimizer_ratios_recompute(run_dir):
     assert df.loc[df.optimizer == "adam", "bytes_per_elem"].iloc[0] == 28
 
 
+@pytest.mark.slow  # shares the module's suite run (about 20-30 s on 2 busy cores)
 def test_mlp_table_and_same_learning(run_dir):
     df = _table(run_dir[0], "mlp")
     for col in (
@@ -97,6 +102,7 @@ def test_mlp_table_and_same_learning(run_dir):
         assert acc["numpy"] > 0.5, net
 
 
+@pytest.mark.slow  # shares the module's suite run (about 20-30 s on 2 busy cores)
 def test_figure39_has_every_optimizer_and_learns(run_dir):
     df = _table(run_dir[0], "figure39")
     assert list(dict.fromkeys(df["optimizer"])) == [
@@ -179,6 +185,7 @@ def test_missing_external_module_is_skipped_with_reason(monkeypatch):
         external.run_compile_times(harness.Config.make(True, tiny=True))
 
 
+@pytest.mark.slow  # shares the module's suite run (about 20-30 s on 2 busy cores)
 def test_targets_table_has_both_estimates(run_dir):
     tgt = _table(run_dir[0], "targets")
     assert list(tgt.columns) == ["target", "where", "measured", "measured_fastest", "goal", "met"]
