@@ -2,12 +2,12 @@
 
 ``digits_split`` draws a train/test split of scikit-learn's digits (pixels scaled to [0, 1]);
 ``pretrain_digits`` trains the source network of the transfer-learning exercise (report section 3.6) on
-digits 0-4: one tanh hidden layer and a linear output layer, softmax cross-entropy, minibatch SGD.
+digits 0-4 with the course's Numba kernels (``kernels.mlp``, ``kernels.train``): one tanh hidden layer and
+a linear output layer, softmax cross-entropy, minibatch SGD.
 """
 
 from __future__ import annotations
 
-import itertools
 from functools import cache
 
 import numpy as np
@@ -36,26 +36,27 @@ def digits_split(
 def pretrain_digits(
     X: np.ndarray, y: np.ndarray, *, hidden: int, seed: int, epochs: int = 20
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Train a ``(64, hidden, n_classes)`` tanh network with softmax cross-entropy by minibatch SGD
-    (lr 0.1, batch 32); returns ``(Ws, bs)`` with ``Ws[l]`` of shape (n_out, n_in)."""
-    rng = np.random.default_rng(seed)
+    """Train a ``(64, hidden, n_classes)`` network, ``softmax(tanh(X W_1^T + b_1) W_2^T + b_2)``, on
+    ``(X, y)`` with the course's kernels: ``kernels.mlp.MLP`` (weights ``N(0, 1/n_in)``, biases 0, drawn
+    from ``seed``) trained by ``kernels.train.train`` with softmax cross-entropy and plain minibatch SGD
+    (lr 0.1, batch 32, ``epochs`` epochs, shuffles seeded by ``seed``); report sections 2.3, 3.2.
+
+    Returns ``(Ws, bs)``: float64 arrays, ``Ws[l]`` of shape (n_out, n_in), ``bs[l]`` of shape (n_out,),
+    copies that share no memory."""
+    from kernels.mlp import MLP
+    from kernels.train import train
+
     n_classes = int(y.max()) + 1
-    sizes = [X.shape[1], hidden, n_classes]
-    Ws = [rng.normal(0.0, 1.0 / np.sqrt(n_in), (n_out, n_in)) for n_in, n_out in itertools.pairwise(sizes)]
-    bs = [np.zeros(n_out) for n_out in sizes[1:]]
-    Y = np.eye(n_classes)[y]
-    for _ in range(epochs):
-        order = rng.permutation(len(X))
-        for start in range(0, len(X), 32):
-            idx = order[start : start + 32]
-            h = np.tanh(X[idx] @ Ws[0].T + bs[0])
-            z = h @ Ws[1].T + bs[1]
-            p = np.exp(z - z.max(axis=1, keepdims=True))
-            p /= p.sum(axis=1, keepdims=True)
-            delta2 = (p - Y[idx]) / len(idx)
-            delta1 = (delta2 @ Ws[1]) * (1.0 - h * h)
-            Ws[1] -= 0.1 * delta2.T @ h
-            bs[1] -= 0.1 * delta2.sum(axis=0)
-            Ws[0] -= 0.1 * delta1.T @ X[idx]
-            bs[0] -= 0.1 * delta1.sum(axis=0)
-    return Ws, bs
+    net = MLP([X.shape[1], hidden, n_classes], ["tanh", "identity"], seed=seed)
+    train(
+        net,
+        np.ascontiguousarray(X, dtype=np.float64),
+        np.asarray(y, dtype=np.int64),
+        optimizer="sgd",
+        hp={"lr": 0.1},
+        epochs=epochs,
+        batch_size=32,
+        seed=seed,
+        loss="softmax_cross_entropy",
+    )
+    return [W.copy() for W in net.W], [b.copy() for b in net.b]
