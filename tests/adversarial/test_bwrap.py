@@ -2,7 +2,7 @@
 another submission by absolute path, cannot write into the reports, cannot reach a TCP server, and does
 not see the grader's processes. Each attack is run twice: without bubblewrap (and without Landlock) it
 succeeds, which shows the probe can fail; with bubblewrap it is stopped. Skipped where bubblewrap cannot
-run (CI installs it)."""
+run (CI installs it). UDP is shown too: Landlock does not cover it, the network namespace does."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ import os
 import socket
 
 
-def probe(reads, writes, port):
+def probe(reads, writes, port, udp_port):
     seen = {}
     for path in reads:
         try:
@@ -44,6 +44,12 @@ def probe(reads, writes, port):
         seen["tcp"] = True
     except OSError:
         seen["tcp"] = False
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            udp.sendto(b"leak", ("127.0.0.1", udp_port))
+        seen["udp"] = True
+    except OSError:
+        seen["udp"] = False
     seen["pids"] = sum(name.isdigit() for name in os.listdir("/proc"))
     return seen
 '''
@@ -61,14 +67,20 @@ def _probe(tmp_path: Path, launcher) -> dict:
     reads = [str(REPO / "solutions" / "ex02_sigmoid.py"), str(REPO / "grader" / "registry.py"),
              str(other / "ex02_sigmoid.py"), str(SAMPLES / "perfect" / "ex02_sigmoid.py")]
     writes = [str(out / "results.jsonl")]
-    with socket.socket() as server:
+    with socket.socket() as server, socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
         server.bind(("127.0.0.1", 0))
         server.listen(4)
-        port = server.getsockname()[1]
+        udp.bind(("127.0.0.1", 0))
+        udp.settimeout(2)
+        ports = {"port": server.getsockname()[1], "udp_port": udp.getsockname()[1]}
         with Sandbox(sub, limits=Limits(landlock=False), launcher=launcher) as box:
-            reply = box.call("spy", "probe", {"reads": reads, "writes": writes, "port": port}, 30)
+            reply = box.call("spy", "probe", {"reads": reads, "writes": writes, **ports}, 30)
+        try:
+            received = udp.recv(16) == b"leak"
+        except OSError:
+            received = False
     assert reply.ok, reply
-    return reply.value
+    return {**reply.value, "udp_received": received}
 
 
 def test_prefix_binds_neither_the_project_nor_the_output(tmp_path):
@@ -89,7 +101,8 @@ def test_bwrap_stops_absolute_paths_network_and_process_view(tmp_path):
     open_ = _probe(tmp_path / "process", None)
     assert all(open_[k] for k in open_ if k != "pids"), open_  # the attacks work without isolation
     closed = _probe(tmp_path / "bwrap", bwrap.launcher())
-    assert not any(closed[k] for k in closed if k != "pids"), closed
+    # "udp" is a send on the namespace's own loopback: it succeeds and reaches nobody
+    assert not any(closed[k] for k in closed if k not in ("pids", "udp")), closed
     assert closed["pids"] <= 3 < open_["pids"]  # bwrap's init, the child: the grader is out of sight
     assert not (tmp_path / "bwrap" / "out" / "results.jsonl").exists()
 
