@@ -13,7 +13,8 @@ adds a hash of the sources of ``kernels/rules.py`` and ``kernels/cpu/*.py`` to t
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import FunctionType, ModuleType
 
@@ -59,8 +60,18 @@ parallel_kernel = _cached(parallel=True)
 """Decorator of a ``prange`` CPU kernel for large vectors."""
 
 
-def _compiled_namespace(module: ModuleType, literal: Callable[[float], object]) -> dict[str, object]:
+def _math_with(overrides: Mapping[str, Callable[..., object]]) -> ModuleType:
+    clone = ModuleType("math")
+    vars(clone).update(vars(math))
+    vars(clone).update(overrides)
+    return clone
+
+
+def _compiled_namespace(
+    module: ModuleType, literal: Callable[[float], object], math_module: ModuleType
+) -> dict[str, object]:
     namespace = dict(vars(module))
+    namespace["math"] = math_module
     for name, obj in vars(module).items():
         if isinstance(obj, FunctionType) and obj.__module__ == module.__name__:
             consts = tuple(literal(c) if type(c) is float else c for c in obj.__code__.co_consts)
@@ -83,7 +94,9 @@ def _select_by_dtype(name: str, as_f64: object, as_f32: object) -> Callable[...,
     return rule
 
 
-def compile_rules(module: ModuleType) -> dict[str, Callable[..., object]]:
+def compile_rules(
+    module: ModuleType, math_overrides: Mapping[str, Callable[..., object]] | None = None
+) -> dict[str, Callable[..., object]]:
     """Compile every scalar rule of ``module`` for use inside CPU kernels (LLVM inlines them).
 
     The code objects are the very ones of ``module``, so each formula stays written once; two things
@@ -94,9 +107,13 @@ def compile_rules(module: ModuleType) -> dict[str, Callable[..., object]]:
     * Numba types a float literal as float64, so ``1.0 - beta`` would run a float32 kernel in float64
       (2-3x slower, measured on Adam). A second compilation gets its float literals as ``np.float32``;
       the returned function picks it when its first argument is float32.
+
+    ``math_overrides`` replaces functions of ``math`` as the rules see it (``{"exp": vexp.exp}`` gives the
+    CPU rules a vectorisable ``exp``); the plain rules and the CUDA compilation keep ``math``.
     """
-    as_f64 = _compiled_namespace(module, float)
-    as_f32 = _compiled_namespace(module, np.float32)
+    math_module = _math_with(math_overrides or {})
+    as_f64 = _compiled_namespace(module, float, math_module)
+    as_f32 = _compiled_namespace(module, np.float32, math_module)
     return {
         name: _select_by_dtype(name, as_f64[name], as_f32[name])
         for name, obj in vars(module).items()

@@ -1,11 +1,13 @@
-"""The scalar rules of ``kernels.rules`` compiled once for the CPU kernels (one object per rule)."""
+"""The scalar rules of ``kernels.rules`` compiled once for the CPU kernels (one object per rule), with the
+vectorisable ``exp`` of ``kernels.cpu.vexp`` in place of ``math.exp``."""
 
 from __future__ import annotations
 
 from kernels import rules
 from kernels._jit import compile_rules
+from kernels.cpu import vexp
 
-_compiled = compile_rules(rules)
+_compiled = compile_rules(rules, {"exp": vexp.exp})
 
 step = _compiled["step"]
 step_grad = _compiled["step_grad"]
