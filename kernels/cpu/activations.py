@@ -81,20 +81,48 @@ def derivative(code, z, upstream, out, alpha):
 
 
 @kernel
+def _row_max(x, i):
+    """``max_j x[i, j]`` with four running maxima, so the comparisons overlap instead of forming one chain."""
+    n = x.shape[1]
+    n4 = n - n % 4
+    m0 = m1 = m2 = m3 = x[i, 0]
+    for j in range(0, n4, 4):
+        m0 = max(m0, x[i, j])
+        m1 = max(m1, x[i, j + 1])
+        m2 = max(m2, x[i, j + 2])
+        m3 = max(m3, x[i, j + 3])
+    for j in range(n4, n):
+        m0 = max(m0, x[i, j])
+    return max(max(m0, m1), max(m2, m3))
+
+
+@kernel
+def _row_sum(x, i):
+    """``sum_j x[i, j]`` accumulated in float64 in four partial sums (one chain of additions is latency
+    bound and the compiler may not reorder floating-point additions itself)."""
+    n = x.shape[1]
+    n4 = n - n % 4
+    s0 = s1 = s2 = s3 = 0.0
+    for j in range(0, n4, 4):
+        s0 += x[i, j]
+        s1 += x[i, j + 1]
+        s2 += x[i, j + 2]
+        s3 += x[i, j + 3]
+    for j in range(n4, n):
+        s0 += x[i, j]
+    return (s0 + s1) + (s2 + s3)
+
+
+@kernel
 def softmax(z, out):
     """Row-wise stable softmax (1.3.3) of a 2-D array: ``out[i, j] = exp(z_ij - m_i) / sum_k exp(z_ik - m_i)``
     with ``m_i = max_k z_ik``, so no ``exp`` overflows. The exponentials are written in a loop of their own,
-    which vectorises; the sum, a reduction kept in order, follows."""
+    which vectorises; the row maximum and sum use four partial results each."""
     for i in range(z.shape[0]):
-        m = z[i, 0]
-        for j in range(1, z.shape[1]):
-            m = max(m, z[i, j])
+        m = _row_max(z, i)
         for j in range(z.shape[1]):
             out[i, j] = exp(z[i, j] - m)
-        s = 0.0
-        for j in range(z.shape[1]):
-            s += out[i, j]
-        inv = 1.0 / s
+        inv = 1.0 / _row_sum(out, i)
         for j in range(z.shape[1]):
             out[i, j] *= inv
 

@@ -120,3 +120,26 @@ def test_sigmoid_and_softmax_loops_call_no_libm_exp(dtype):
         libm = [c for c in calls if "@llvm.exp." in c or "@exp(" in c or "@expf(" in c]
         assert not libm, libm[:3]
         assert "define" in ir_text
+
+
+@pytest.mark.parametrize("width", [1, 2, 3, 4, 5, 7, 8, 9, 256])
+@pytest.mark.parametrize(("dtype", "rtol"), [(np.float64, 1e-13), (np.float32, 1e-5)], ids=["f64", "f32"])
+def test_softmax_rows_match_numpy_float64_for_every_width(width, dtype, rtol):
+    """The row maximum and sum run in four partial results plus a tail: widths below, at and past 4."""
+    z = np.random.default_rng(width).normal(0.0, 3.0, (5, width)).astype(dtype)
+    z[1, -1] = 40.0
+    e = np.exp(z.astype(np.float64) - z.astype(np.float64).max(axis=1, keepdims=True))
+    np.testing.assert_allclose(_softmax_of(z), e / e.sum(axis=1, keepdims=True), rtol=rtol, atol=0)
+
+
+def test_softmax_nan_spoils_its_row_only():
+    z = np.random.default_rng(0).normal(size=(3, 9))
+    z[1, 6] = np.nan
+    out = _softmax_of(z)
+    assert np.isnan(out[1]).all() and np.isfinite(out[[0, 2]]).all()
+
+
+def _softmax_of(z: np.ndarray) -> np.ndarray:
+    out = np.empty_like(z)
+    activations.softmax(z, out)
+    return out
