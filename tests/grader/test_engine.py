@@ -277,3 +277,21 @@ def test_timing_is_measured_by_the_parent_against_the_reference(tmp_path):
     assert rows["slow", "fast"]["outcome"] == "failed" and "vs reference" in rows["slow", "fast"]["reason"]
     wrong = rows["wrong", "fast"]
     assert wrong["outcome"] == "failed" and "vs reference" not in wrong["reason"]
+
+
+def test_each_submission_runs_on_one_worker(tmp_path):
+    """``--dist loadgroup`` must keep a submission's checks on one xdist worker (one child per submission).
+    pytest 9.2 broke it silently (pytest-xdist issue 1386): the checks were spread over both workers and
+    every submission paid for two children, so ``-n 2`` was no faster than ``-n 1``."""
+    subs = build(tmp_path / "subs", ["alice", "stubs"])
+    cmd = [sys.executable, "-m", "pytest", "-p", "grader.plugin", "--submissions", str(subs),
+           "--grader-backend", STANDIN, "--grade-out", str(tmp_path / "out"), "-v", "-p", "no:cacheprovider",
+           "-n", "2", "--dist", "loadgroup"]
+    run = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=200)
+    workers: dict[str, set[str]] = {}
+    for line in run.stdout.splitlines():
+        if line.startswith("[gw") and "test_check[" in line:
+            student = line.split("test_check[", 1)[1].split("::", 1)[0]
+            workers.setdefault(student, set()).add(line.split("]", 1)[0])
+    assert set(workers) == {"alice", "stubs"}, run.stdout[-3000:]
+    assert all(len(w) == 1 for w in workers.values()), workers
