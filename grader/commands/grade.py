@@ -91,15 +91,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def write_reports(out: Path, lang: str) -> int:
-    """Rebuild every report from the journal in ``out`` (the journal holds resumed runs too)."""
-    try:
-        from grader.reports import load_results
-        from grader.reports import write_reports as write
-    except ImportError:
-        print(f"deepgrade: reports module not available; results journaled in {out}", file=sys.stderr)
-        return 0
+    """Rebuild every report from the journal in ``out`` (the journal holds resumed runs too), then print
+    one line per student."""
+    from grader.reports import load_results, summarise
+    from grader.reports import write_reports as write
+
     results = load_results(out)
     paths = write(results, out, lang=lang)
-    students = len({r.student for r in results})
-    print(f"graded {students} submission(s): {len(paths)} report file(s) in {out}")
+    table = summarise(results)[["student", "points", "max_points", "percent", "status"]]
+    print(table.to_string(index=False, float_format=lambda x: f"{x:.1f}"))
+    print(f"graded {len(table)} submission(s): {len(paths)} report file(s) in {out}")
     return 0
