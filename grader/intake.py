@@ -1,225 +1,390 @@
 """Finding the submissions in a folder exported by a learning platform (trusted, parent side).
 
-One entry of the folder is one student; the student id is the entry's name (without ``.zip``/``.ipynb``).
-An entry is a folder of exercise modules (``ex02_sigmoid.py``, same names as ``exercises/``), a ``.zip``
-of such a folder, or Jupyter notebooks whose code cells are taken in order. Platform nesting is unwrapped:
-a lone subfolder, a zip inside a folder, the shallowest folder holding exercise modules. A notebook named
-like an exercise becomes that module; any other notebook becomes one module that every exercise module
-not otherwise present refers to.
+One entry of the folder is one student; the student id is the entry's name (without ``.zip``/``.ipynb``),
+as valid UTF-8 text (bytes that are not UTF-8 become ``\\xXX``), unique. Hidden and system entries
+(``.x``, ``__MACOSX``, ``Thumbs.db``, ``desktop.ini``) and symbolic links are not graded but returned as
+skipped, with the reason. An entry is a folder of exercise modules (``ex02_sigmoid.py``, same names as
+``exercises/``), a ``.zip`` of such a folder, or Jupyter notebooks whose code cells are taken in order.
+Platform nesting is unwrapped: a lone subfolder, a lone zip, the shallowest folder holding exercise
+modules. A notebook named like an exercise becomes that module; any other notebook that defines an
+exercise function becomes one module that every exercise module not otherwise present refers to.
 
-Zips are extracted member by member with caps on count and size (measured while reading, not taken from
-the headers); absolute paths, ``..`` components and symlinks are refused. Symlinks in folders are never
-followed. An entry that cannot be graded is returned with a ``reason``, never raised.
+Each submission is rebuilt in the work folder from regular, readable files only (the folder the sandbox
+copies), within one ``Budget`` per submission (``grader.intake_limits``). What goes wrong with one file
+named like an exercise module (a link, a folder, a FIFO, unreadable, an invalid notebook) is recorded for
+that exercise only, in ``Submission.problems``. A submission with nothing gradable gets a ``reason``. Any
+exception while reading one entry becomes that entry's reason: intake never stops a grading run.
 """
 
 from __future__ import annotations
 
-import json
+import os
 import re
-import shutil
 import stat
-import zipfile
-from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 
+from grader import intake_limits as limits
+from grader import tempdirs
 from grader.errors import UsageError
+from grader.intake_limits import Budget, IntakeError, NotRegular, printable, read_capped, safe_open
+from grader.intake_notebook import defines_any, notebook_source, utf8_text
+from grader.intake_zip import extract_zip
 
-MAX_MEMBERS = 2000
-MAX_BYTES = 64 * 2**20
-MAX_DEPTH = 4
+__all__ = ["Entry", "Intake", "IntakeError", "Listing", "Submission", "extract_zip", "find_submissions",
+           "list_entries", "notebook_source", "read_entry", "scan", "skip_reason", "student_id"]
+
+MAX_DEPTH = 4  # levels of platform nesting unwrapped (lone folders, lone zips)
 NOTEBOOK_MODULE = "_dg_notebook"
-_IGNORED = re.compile(r"^(\.|__MACOSX$|__pycache__$|Thumbs\.db$|desktop\.ini$)", re.IGNORECASE)
-_MAGIC = re.compile(r"^\s*[%!?]")
+NOT_A_SUBMISSION = "not a submission (expected a folder, a .zip or an .ipynb notebook)"
+NO_MODULE = "no exercise module found"
+_SYSTEM = re.compile(r"^(__MACOSX|__pycache__|Thumbs\.db|desktop\.ini)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class Submission:
     """One student's entry: ``path`` is a folder of modules ready for the sandbox, or None with a
-    ``reason`` saying why it cannot be graded."""
+    ``reason`` saying why nothing can be graded. ``problems`` maps an exercise id to the reason that
+    exercise alone cannot be graded (its module is a link, a folder, a FIFO, unreadable, ...)."""
 
     id: str
     path: Path | None
     kind: str  # folder, zip, notebook, other
     reason: str = ""
+    problems: Mapping[str, str] = field(default_factory=dict)
 
 
-class IntakeError(Exception):
-    """An entry that cannot be graded; the message is the recorded reason."""
+@dataclass(frozen=True)
+class Entry:
+    """An entry of the submissions folder to grade: its student id and its real path."""
+
+    id: str
+    path: Path
 
 
-def _visible(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if not _IGNORED.match(p.name) and not p.is_symlink())
+@dataclass(frozen=True)
+class Listing:
+    """The entries of a submissions folder: those to grade and those skipped, as (name, reason)."""
+
+    entries: list[Entry]
+    skipped: list[tuple[str, str]]
 
 
-def extract_zip(archive: Path, dest: Path) -> Path:
-    """Extract ``archive`` into ``dest`` safely; raise ``IntakeError`` on a hostile or broken zip."""
+@dataclass(frozen=True)
+class Intake:
+    """Every submission (sorted by id) and every skipped entry (name, reason) of a submissions folder."""
+
+    submissions: list[Submission]
+    skipped: list[tuple[str, str]]
+
+
+def skip_reason(name: str) -> str | None:
+    """Why an entry (or a file inside a submission) named ``name`` is not read, or None."""
+    if name.startswith("."):
+        return "hidden entry"
+    if _SYSTEM.match(name):
+        return "system file (operating-system metadata or cache)"
+    return None
+
+
+def _lstat_mode(path: Path) -> int:
     try:
-        zf = zipfile.ZipFile(archive)
-    except (zipfile.BadZipFile, OSError) as err:
-        raise IntakeError(f"not a readable zip file ({err})") from None
-    with zf:
-        members = zf.infolist()
-        if len(members) > MAX_MEMBERS:
-            raise IntakeError(f"zip holds {len(members)} entries (limit {MAX_MEMBERS})")
-        total = 0
-        dest.mkdir(parents=True, exist_ok=True)
-        for info in members:
-            name = info.filename.replace("\\", "/")
-            parts = PurePosixPath(name).parts
-            if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in parts:
-                raise IntakeError(f"zip entry with an unsafe path: {info.filename!r}")
-            if stat.S_ISLNK(info.external_attr >> 16):
-                continue
-            target = dest.joinpath(*parts) if parts else dest
-            if info.is_dir():
-                target.mkdir(parents=True, exist_ok=True)
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                with zf.open(info) as src, target.open("wb") as out:
-                    while chunk := src.read(1 << 16):
-                        total += len(chunk)
-                        if total > MAX_BYTES:
-                            raise IntakeError(f"zip expands beyond {MAX_BYTES // 2**20} MB")
-                        out.write(chunk)
-            except (zipfile.BadZipFile, OSError, RuntimeError, EOFError) as err:
-                raise IntakeError(f"zip entry {info.filename!r} cannot be read ({err})") from None
-    return dest
-
-
-def _is_autograder_test(cell: dict) -> bool:
-    """An nbgrader autograder test cell (``grade`` and not ``solution``): the course's checks, not the
-    student's code (``deepgrade nbgrader build`` notebooks)."""
-    meta = cell.get("metadata")
-    nbgrader = meta.get("nbgrader") if isinstance(meta, dict) else None
-    return isinstance(nbgrader, dict) and bool(nbgrader.get("grade")) and not nbgrader.get("solution")
-
-
-def notebook_source(path: Path) -> str:
-    """The code cells of a notebook, in order, with IPython magics and shell escapes commented out;
-    nbgrader's autograder test cells are left out."""
-    try:
-        nb = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, ValueError) as err:
-        raise IntakeError(f"notebook {path.name} is not valid JSON ({err})") from None
-    except OSError as err:
-        raise IntakeError(f"notebook {path.name} cannot be read ({err.strerror})") from None
-    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
-        raise IntakeError(f"notebook {path.name} has no list of cells")
-    chunks = []
-    for cell in nb["cells"]:
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code" or _is_autograder_test(cell):
-            continue
-        source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else source
-        if not isinstance(source, str):
-            raise IntakeError(f"notebook {path.name} has a malformed code cell")
-        if source.lstrip().startswith("%%"):
-            source = "\n".join("# " + line for line in source.splitlines())
-        else:
-            source = "\n".join("# " + ln if _MAGIC.match(ln) else ln for ln in source.splitlines())
-        chunks.append(source)
-    return "\n\n".join(chunks) + "\n"
-
-
-def _unwrap(folder: Path, work: Path, depth: int = 0) -> Path:
-    """Follow lone subfolders and lone zips down to the folder that holds the submission."""
-    items = _visible(folder)
-    if depth < MAX_DEPTH and len(items) == 1:
-        only = items[0]
-        if only.is_dir():
-            return _unwrap(only, work, depth + 1)
-        if only.suffix.lower() == ".zip":
-            return _unwrap(extract_zip(only, work / f"unzip{depth}"), work, depth + 1)
-    return folder
-
-
-def _holder(folder: Path, modules: Sequence[str]) -> Path:
-    """The shallowest folder (breadth first) holding an exercise module or a notebook."""
-    wanted = {f"{m}.py" for m in modules} | {f"{m}.ipynb" for m in modules}
-    level = [folder]
-    for _ in range(MAX_DEPTH + 1):
-        for cand in level:
-            names = {p.name for p in _visible(cand) if p.is_file()}
-            if names & wanted or any(n.endswith(".ipynb") for n in names):
-                return cand
-        level = [d for cand in level for d in _visible(cand) if d.is_dir()]
-    return folder
-
-
-def _materialise(folder: Path, modules: Sequence[str], work: Path) -> Path:
-    """Turn notebooks into modules; returns the folder to hand to the sandbox."""
-    notebooks = sorted(p for p in _visible(folder) if p.is_file() and p.suffix == ".ipynb")
-    if not notebooks:
-        if not any(p.suffix == ".py" for p in _visible(folder) if p.is_file()):
-            raise IntakeError("no Python module or notebook found")
-        return folder
-    out = work / "modules"
-    out.mkdir(parents=True)
-    for p in _visible(folder):
-        if p.is_file() and p.suffix == ".py":
-            shutil.copyfile(p, out / p.name)
-    loose = []
-    for nb in notebooks:
-        if nb.stem in modules and not (out / f"{nb.stem}.py").exists():
-            (out / f"{nb.stem}.py").write_text(notebook_source(nb), encoding="utf-8")
-        elif nb.stem not in modules:
-            loose.append(notebook_source(nb))
-    if loose:
-        (out / f"{NOTEBOOK_MODULE}.py").write_text("\n\n".join(loose), encoding="utf-8")
-        shim = f"import sys\nimport {NOTEBOOK_MODULE}\nsys.modules[__name__] = {NOTEBOOK_MODULE}\n"
-        for m in modules:
-            if not (out / f"{m}.py").exists():
-                (out / f"{m}.py").write_text(shim, encoding="utf-8")
-    return out
-
-
-def read_entry(path: Path, modules: Sequence[str], work: Path) -> tuple[str, Path]:
-    """One entry -> (kind, folder of modules for the sandbox); raises ``IntakeError`` with the reason."""
-    suffix = path.suffix.lower()
-    if path.is_dir():
-        return "folder", _materialise(_holder(_unwrap(path, work), modules), modules, work)
-    if suffix == ".zip":
-        root = _unwrap(extract_zip(path, work / "unzip"), work)
-        return "zip", _materialise(_holder(root, modules), modules, work)
-    if suffix == ".ipynb":
-        single = work / "single"
-        single.mkdir(parents=True)
-        shutil.copyfile(path, single / path.name)
-        return "notebook", _materialise(single, modules, work)
-    raise IntakeError("not a submission (expected a folder, a .zip or an .ipynb notebook)")
+        return os.lstat(path).st_mode
+    except OSError:
+        return 0
 
 
 def student_id(path: Path) -> str:
-    """The student id of an entry: its name, without a .zip/.ipynb suffix."""
-    return path.stem if path.is_file() and path.suffix.lower() in (".zip", ".ipynb") else path.name
+    """The student id of an entry: its name, without a .zip/.ipynb suffix, as UTF-8 text."""
+    regular = stat.S_ISREG(_lstat_mode(path))
+    return printable(path.stem if regular and path.suffix.lower() in (".zip", ".ipynb") else path.name)
 
 
-def find_submissions(root: Path, modules: Sequence[str], work: Path) -> list[Submission]:
-    """Every entry of ``root``, sorted by id; extracted material goes under ``work``. Raises
-    ``UsageError`` when ``root`` is missing, not a folder, or holds no entry."""
+def list_entries(root: Path) -> Listing:
+    """The entries of ``root``, sorted by name, with unique ids; raises ``UsageError`` when ``root`` is
+    missing, not a folder or cannot be listed."""
     root = Path(root)
     if not root.exists():
         raise UsageError(f"submissions folder not found: {root}")
     if not root.is_dir():
         raise UsageError(f"not a folder: {root}")
-    entries = [p for p in _visible(root)]
-    if not entries:
-        raise UsageError(f"no submission in {root} (the folder is empty)")
-    seen: set[str] = set()
-    found = []
-    for index, path in enumerate(entries):
+    try:
+        names = sorted(os.listdir(root))
+    except OSError as err:
+        raise UsageError(f"cannot list {root}: {err.strerror or err}") from None
+    entries, skipped, seen = [], [], set()
+    for name in names:
+        path = root / name
+        why = skip_reason(name)
+        if why is None and stat.S_ISLNK(_lstat_mode(path)):
+            why = "symbolic link: not followed"
+        if why is not None:
+            skipped.append((printable(name), why))
+            continue
         sid = student_id(path)
         if sid in seen:
-            sid = path.name
+            sid = printable(name)
+        n = 2
+        while sid in seen:
+            sid, n = f"{printable(name)}~{n}", n + 1
         seen.add(sid)
-        scratch = Path(work) / f"{index:05d}"
+        entries.append(Entry(sid, path))
+    return Listing(entries, skipped)
+
+
+def _kind(path: Path) -> str:
+    mode = _lstat_mode(path)
+    if stat.S_ISDIR(mode):
+        return "folder"
+    if stat.S_ISREG(mode) and path.suffix.lower() in (".zip", ".ipynb"):
+        return "zip" if path.suffix.lower() == ".zip" else "notebook"
+    return "other"
+
+
+def _listing(folder: Path, budget: Budget) -> list[os.DirEntry]:
+    """The entries of ``folder`` that intake reads (hidden and system files left out), sorted by name."""
+    try:
+        with os.scandir(folder) as it:
+            items = []
+            for item in it:
+                budget.scan()
+                if skip_reason(item.name) is None:
+                    items.append(item)
+    except OSError:
+        raise IntakeError(f"unreadable: {printable(folder.name)}") from None
+    return sorted(items, key=lambda e: e.name)
+
+
+def _unwrap(folder: Path, owned: bool, scratch: Path, budget: Budget, depth: int = 0) -> tuple[Path, bool]:
+    """Follow lone subfolders and lone zips down to the folder that holds the submission; ``owned``
+    tells whether the folder is ours (extracted) rather than the student's."""
+    items = _listing(folder, budget)
+    if depth < MAX_DEPTH and len(items) == 1:
+        only = items[0]
+        if only.is_dir(follow_symlinks=False):
+            return _unwrap(Path(only.path), owned, scratch, budget, depth + 1)
+        if only.name.lower().endswith(".zip") and only.is_file(follow_symlinks=False):
+            inner = extract_zip(Path(only.path), scratch / f"unzip{depth + 1}", budget)
+            return _unwrap(inner, True, scratch, budget, depth + 1)
+    return folder, owned
+
+
+def _holder(folder: Path, modules: Sequence[str], budget: Budget) -> Path:
+    """The shallowest folder (breadth first) with an entry named like an exercise module or a notebook."""
+    wanted = {f"{m}.py" for m in modules} | {f"{m}.ipynb" for m in modules}
+    level = [folder]
+    for _ in range(MAX_DEPTH + 1):
+        deeper = []
+        for cand in level:
+            try:
+                items = _listing(cand, budget)
+            except IntakeError:
+                if cand == folder:
+                    raise
+                continue
+            if any(e.name in wanted or e.name.lower().endswith(".ipynb") for e in items):
+                return cand
+            deeper += [Path(e.path) for e in items if e.is_dir(follow_symlinks=False)]
+        level = deeper
+    return folder
+
+
+def _place(src: Path, dst: Path, owned: bool, budget: Budget) -> None:
+    """Move (our own extracted file) or copy (the student's file, drawn from the budget) one file."""
+    if owned:
+        os.replace(src, dst)
+        return
+    budget.add_member("submission")
+    try:
+        with safe_open(src) as fh, open(dst, "wb") as out:
+            while chunk := fh.read(1 << 16):
+                budget.spend_bytes(len(chunk), "submission is larger than")
+                out.write(chunk)
+    except BaseException:
+        dst.unlink(missing_ok=True)
+        raise
+
+
+@dataclass
+class _Build:
+    """What rebuilding one submission found besides the files: per-exercise problems, unreadable paths,
+    and why notebooks were not used."""
+
+    problems: dict[str, str] = field(default_factory=dict)
+    unreadable: list[str] = field(default_factory=list)
+    notebook_reasons: list[str] = field(default_factory=list)
+
+
+def _collect(src: Path, out: Path, owned: bool, budget: Budget, modules: Sequence[str], build: _Build,
+             rel: str = "", depth: int = 0) -> None:
+    """Rebuild ``src`` in ``out`` from regular readable files only; an entry named like an exercise
+    module that cannot be used records a problem for that exercise."""
+    out.mkdir(parents=True, exist_ok=True)
+    by_file = {f"{m}.py": m for m in modules} if depth == 0 else {}
+    for item in _listing(src, budget):
+        shown = rel + printable(item.name)
+        exercise = by_file.get(item.name)
+        mode = _lstat_mode(Path(item.path))
+        if stat.S_ISLNK(mode):
+            if exercise:
+                build.problems[exercise] = f"{shown} is a symbolic link: not followed"
+        elif stat.S_ISDIR(mode):
+            if exercise:
+                build.problems[exercise] = f"{shown} is not a regular file"
+            elif depth < limits.MAX_TREE_DEPTH:
+                try:
+                    _collect(Path(item.path), out / item.name, owned, budget, modules, build, shown + "/",
+                             depth + 1)
+                except IntakeError as err:
+                    if not str(err).startswith("unreadable: "):
+                        raise
+                    build.unreadable.append(shown)
+        elif not stat.S_ISREG(mode):
+            if exercise:
+                build.problems[exercise] = f"{shown} is not a regular file"
+        else:
+            try:
+                _place(Path(item.path), out / item.name, owned, budget)
+            except (OSError, NotRegular):
+                build.unreadable.append(shown)
+                if exercise:
+                    build.problems[exercise] = f"unreadable: {shown}"
+
+
+def _notebooks(dest: Path, modules: Sequence[str], functions: Mapping[str, Sequence[str]], budget: Budget,
+               build: _Build) -> None:
+    """Turn the notebooks of ``dest`` into modules (then remove them)."""
+    books = sorted(p for p in dest.iterdir() if p.suffix.lower() == ".ipynb" and p.is_file())
+    every_function = {f for names in functions.values() for f in names}
+    loose = []
+    for nb in books:
+        stem = nb.stem
+        module = dest / f"{stem}.py"
         try:
-            kind, folder = read_entry(path, modules, scratch)
-            found.append(Submission(sid, folder, kind))
+            if stem in modules:
+                if not module.exists() and stem not in build.problems:
+                    module.write_text(notebook_source(nb, budget), encoding="utf-8")
+            else:
+                code = notebook_source(nb, budget)
+                if every_function and not defines_any(code, every_function):
+                    build.notebook_reasons.append(f"notebook matches no exercise: {printable(nb.name)}")
+                else:
+                    loose.append(code)
         except IntakeError as err:
-            found.append(Submission(sid, None, "other" if path.is_file() else "folder", str(err)))
-        except OSError as err:
-            found.append(Submission(sid, None, "other", f"cannot be read ({err.strerror or err})"))
-    return sorted(found, key=lambda s: s.id)
+            reason = f"invalid notebook: {err}"
+            if stem in modules:
+                build.problems[stem] = reason
+            build.notebook_reasons.insert(0, reason)
+        nb.unlink()
+    missing = [m for m in modules if not (dest / f"{m}.py").exists() and m not in build.problems]
+    if loose:
+        (dest / f"{NOTEBOOK_MODULE}.py").write_text("\n\n".join(loose), encoding="utf-8")
+        shim = f"import sys\nimport {NOTEBOOK_MODULE}\nsys.modules[__name__] = {NOTEBOOK_MODULE}\n"
+        for m in missing:
+            (dest / f"{m}.py").write_text(shim, encoding="utf-8")
+
+
+def _present(dest: Path, modules: Sequence[str], build: _Build) -> list[str]:
+    return [m for m in modules if m not in build.problems
+            and ((dest / f"{m}.py").is_file() or (dest / m / "__init__.py").is_file())]
+
+
+def _read(path: Path, kind: str, modules: Sequence[str], functions: Mapping[str, Sequence[str]],
+          scratch: Path) -> tuple[Path | None, str, dict[str, str]]:
+    """Rebuild one entry in ``scratch``: (folder for the sandbox or None, reason, problems)."""
+    budget = Budget()
+    if kind == "folder":
+        top, owned = path, False
+    elif kind == "zip":
+        top, owned = extract_zip(path, scratch / "unzip0", budget), True
+    elif kind == "notebook":
+        data = read_capped(path, limits.MAX_NOTEBOOK_BYTES, f"invalid notebook: {printable(path.name)}")
+        budget.spend_bytes(len(data))
+        top, owned = scratch / "single", True
+        top.mkdir(parents=True)
+        (top / path.name).write_bytes(data)
+    else:
+        raise IntakeError(NOT_A_SUBMISSION)
+    top, owned = _unwrap(top, owned, scratch, budget)
+    dest, build = scratch / "sub", _Build()
+    _collect(_holder(top, modules, budget), dest, owned, budget, modules, build)
+    _notebooks(dest, modules, functions, budget, build)
+    present = _present(dest, modules, build)
+    if not present:
+        why = [*build.notebook_reasons, *(f"unreadable: {u}" for u in build.unreadable), NO_MODULE]
+        return None, why[0], build.problems
+    invalid = [r for r in build.notebook_reasons if r.startswith("invalid notebook: ")]
+    if invalid and not (dest / f"{NOTEBOOK_MODULE}.py").exists():
+        for m in modules:
+            if m not in present and m not in build.problems:
+                build.problems[m] = invalid[0]
+    return dest, "", build.problems
+
+
+def _one_line(text: str) -> str:
+    return utf8_text(" ".join(str(text).split()))[:300] or "cannot be read"
+
+
+def read_submission(entry: Entry, modules: Sequence[str], scratch: Path,
+                    functions: Mapping[str, Sequence[str]] | None = None) -> Submission:
+    """One entry as a ``Submission``; never raises for anything the entry holds (any exception becomes
+    the recorded reason, and what was extracted for it is removed)."""
+    kind = _kind(entry.path)
+    try:
+        folder, reason, problems = _read(entry.path, kind, modules, functions or {}, scratch)
+    except IntakeError as err:
+        folder, reason, problems = None, str(err), {}
+    except OSError as err:
+        folder, reason, problems = None, f"cannot be read ({err.strerror or err})", {}
+    except RecursionError:
+        folder, reason, problems = None, "cannot be read (nested too deeply)", {}
+    except MemoryError:
+        folder, reason, problems = None, "cannot be read (too large for memory)", {}
+    except Exception as err:  # any other surprise in one entry must not stop the other students' grading
+        folder, reason, problems = None, f"cannot be read ({type(err).__name__}: {err})", {}
+    if folder is None:
+        tempdirs.remove(scratch)
+        return Submission(entry.id, None, kind, _one_line(reason),
+                          {k: _one_line(v) for k, v in problems.items()})
+    return Submission(entry.id, folder, kind, "", {k: _one_line(v) for k, v in problems.items()})
+
+
+def read_entry(path: Path, modules: Sequence[str], work: Path) -> tuple[str, Path]:
+    """One entry -> (kind, folder of modules for the sandbox); raises ``IntakeError`` with the reason
+    when nothing in it can be graded (``deepgrade check``)."""
+    sub = read_submission(Entry("self-check", Path(path)), modules, Path(work))
+    if sub.path is None:
+        raise IntakeError(sub.reason)
+    return sub.kind, sub.path
+
+
+def scan(
+    root: Path,
+    modules: Sequence[str],
+    work: Path,
+    *,
+    functions: Mapping[str, Sequence[str]] | None = None,
+    select: Collection[str] | None = None,
+) -> Intake:
+    """Every entry of ``root``: submissions sorted by id (only the ids in ``select`` are read when it is
+    given; the others are listed with the reason "not selected") and skipped entries. Extracted material
+    goes under ``work``. Raises ``UsageError`` when ``root`` is missing, not a folder, or holds no entry
+    to grade."""
+    listing = list_entries(root)
+    if not listing.entries:
+        extra = f" ({len(listing.skipped)} skipped)" if listing.skipped else " (the folder is empty)"
+        raise UsageError(f"no submission in {root}{extra}")
+    found = []
+    for index, entry in enumerate(listing.entries):
+        if select is not None and entry.id not in select:
+            found.append(Submission(entry.id, None, _kind(entry.path), "not selected"))
+            continue
+        found.append(read_submission(entry, modules, Path(work) / f"{index:05d}", functions))
+    return Intake(sorted(found, key=lambda s: s.id), listing.skipped)
+
+
+def find_submissions(root: Path, modules: Sequence[str], work: Path, *,
+                     functions: Mapping[str, Sequence[str]] | None = None) -> list[Submission]:
+    """The submissions of ``root`` sorted by id (see ``scan``; skipped entries are left out)."""
+    return scan(root, modules, work, functions=functions).submissions

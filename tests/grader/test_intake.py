@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import intake
+from grader import intake, intake_limits
 from grader.errors import UsageError
 from grader.intake import find_submissions
 
@@ -86,7 +86,7 @@ def test_zip_slip_is_refused(root, tmp_path, evil):
 
 
 def test_zip_bomb_and_broken_files_get_reasons(root, tmp_path, monkeypatch):
-    monkeypatch.setattr(intake, "MAX_BYTES", 1000)
+    monkeypatch.setattr(intake_limits, "MAX_BYTES", 1000)
     zip_of(root / "bomb.zip", {"ex01_add.py": "0" * 100_000})
     (root / "broken.zip").write_bytes(b"PK\x03\x04 not really")
     (root / "badnb.ipynb").write_text("{ not json")
@@ -95,12 +95,12 @@ def test_zip_bomb_and_broken_files_get_reasons(root, tmp_path, monkeypatch):
     assert "expands beyond" in subs["bomb"].reason
     assert "not a readable zip" in subs["broken"].reason
     assert "not valid JSON" in subs["badnb"].reason
-    assert "no Python module" in subs["empty"].reason
+    assert subs["empty"].reason == "no exercise module found"
     assert all(s.path is None for s in subs.values())
 
 
 def test_too_many_members(root, tmp_path, monkeypatch):
-    monkeypatch.setattr(intake, "MAX_MEMBERS", 3)
+    monkeypatch.setattr(intake_limits, "MAX_MEMBERS", 3)
     zip_of(root / "many.zip", {f"f{i}.py": "" for i in range(5)})
     assert "entries" in grab(root, tmp_path)["many"].reason
 
