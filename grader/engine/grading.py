@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import atexit
 import shutil
-import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grader import tempdirs
 from grader.engine.backend import Backend
 from grader.intake import Submission
 from grader.model import Check, CheckResult, Exercise, Outcome
@@ -56,26 +56,41 @@ class Planned:
 
 
 def _safe(text: str) -> str:
+    """A registry name (exercise, check) as a pytest-id fragment: ASCII letters, digits, ``._-``."""
     return "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in text) or "_"
 
 
+def submission_key(index: int) -> str:
+    """The opaque, stable key of the ``index``-th submission (sorted by id) in pytest ids and xdist
+    groups: ids never contain a student id, so ``-k``/``-m`` select checks, never students."""
+    return f"s{index:05d}"
+
+
 def plan(
-    submissions: Sequence[Submission], exercises: Sequence[Exercise], public_only: bool
+    submissions: Sequence[Submission],
+    exercises: Sequence[Exercise],
+    public_only: bool,
+    *,
+    students: Collection[str] | None = None,
+    exercise_ids: Collection[str] | None = None,
 ) -> list[Planned]:
-    """Every (submission, exercise, check), in that order; ids are ASCII and unique per submission."""
-    out, used = [], set()
-    for sub in submissions:
-        key = _safe(sub.id)
-        while key in used:
-            key += "_"
-        used.add(key)
+    """Every (submission, exercise, check), in that order, limited to ``students`` and ``exercise_ids``
+    when given. Ids read ``s00012::ex02_sigmoid::report_values``: the key comes from the submission's
+    place in ``submissions`` (all of them, before selection), so it is the same in every process."""
+    out = []
+    for index, sub in enumerate(submissions):
+        if students is not None and sub.id not in students:
+            continue
+        key = submission_key(index)
         for ex in exercises:
+            if exercise_ids is not None and ex.id not in exercise_ids:
+                continue
             for check in ex.checks:
                 if public_only and check.hidden:
                     continue
                 out.append(
                     Planned(
-                        f"{key}::{ex.id}::{check.name}",
+                        f"{key}::{_safe(ex.id)}::{_safe(check.name)}",
                         sub.id,
                         ex.id,
                         check.name,
@@ -95,7 +110,7 @@ class Pool:
         self.backend, self.options = backend, options
         self._subs: dict[str, Sandbox] = {}
         self._refs: dict[str, Sandbox] = {}
-        self._scratch = Path(tempfile.mkdtemp(prefix="deepgrade-ref-"))
+        self._scratch = tempdirs.make("ref")
         atexit.register(self.close)
 
     def sandbox(self, sub: Submission) -> Sandbox:
