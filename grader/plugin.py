@@ -49,6 +49,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     "only, or bubblewrap when it runs here (default auto)")
     group.addoption("--resume", action="store_true", default=False,
                     help="keep the journal and grade only the checks it does not hold")
+    group.addoption("--grade-student", dest="grade_students", action="append", default=None, metavar="ID",
+                    help="grade only this student id (repeatable); -k/-m never match students")
+    group.addoption("--grade-exercise", dest="grade_exercises", action="append", default=None,
+                    metavar="EXERCISE", help="grade only this exercise, e.g. ex02_sigmoid (repeatable)")
     group.addoption("--grader-backend", default=None, help=argparse.SUPPRESS)
 
 

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from grader.commands import grade_entries
 from grader.errors import UsageError
 
 
@@ -22,6 +23,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("-k", dest="keyword", default=None, help="pytest -k expression (select checks)")
     parser.add_argument("-m", dest="markexpr", default=None,
                         help="pytest -m expression: public, hidden, timing")
+    parser.add_argument("--student", dest="students", action="append", default=[], metavar="ID",
+                        help="grade only this student (repeatable); -k/-m select checks, never students")
+    parser.add_argument("-e", "--exercise", dest="exercises", action="append", default=[], metavar="EXERCISE",
+                        help="grade only this exercise, e.g. ex02_sigmoid (repeatable)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--sandbox", choices=("auto", "bwrap", "process"), default="auto",
                         help="isolation: bubblewrap namespaces, process-level only, or bubblewrap when it "
@@ -68,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
     out = args.out.resolve()
     if args.submissions.resolve() in (out, *out.parents):
         raise UsageError("--out must not be inside the submissions folder")
+    grade_entries.account_for_entries(args, out)
     sandbox = isolation(args.sandbox)
     pytest_args = session.pytest_args(
         args.submissions.resolve(),
@@ -80,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         backend=args.backend,
         sandbox=sandbox,
         extra=[*(["-k", args.keyword] if args.keyword else []),
-               *(["-m", args.markexpr] if args.markexpr else [])],
+               *(["-m", args.markexpr] if args.markexpr else []), *grade_entries.selection_args(args)],
     )
     outcome = session.run(pytest_args, progress=not args.no_progress)
     finished = (0, 1, 5) if args.resume else (0, 1)  # 5: a resumed run found nothing left to grade
