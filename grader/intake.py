@@ -198,6 +198,8 @@ def _place(src: Path, dst: Path, owned: bool, budget: Budget) -> None:
     budget.add_member("submission")
     try:
         with safe_open(src) as fh, open(dst, "wb") as out:
+            if os.fstat(fh.fileno()).st_size > budget.bytes_left:
+                budget.spend_bytes(os.fstat(fh.fileno()).st_size, "submission is larger than")
             while chunk := fh.read(1 << 16):
                 budget.spend_bytes(len(chunk), "submission is larger than")
                 out.write(chunk)
@@ -209,11 +211,19 @@ def _place(src: Path, dst: Path, owned: bool, budget: Budget) -> None:
 @dataclass
 class _Build:
     """What rebuilding one submission found besides the files: per-exercise problems, unreadable paths,
-    and why notebooks were not used."""
+    why notebooks were not used, and notebooks too big to copy (by stem)."""
 
     problems: dict[str, str] = field(default_factory=dict)
     unreadable: list[str] = field(default_factory=list)
     notebook_reasons: list[str] = field(default_factory=list)
+    oversized: dict[str, str] = field(default_factory=dict)
+
+
+def _too_big(item: os.DirEntry) -> bool:
+    try:
+        return item.stat(follow_symlinks=False).st_size > limits.MAX_NOTEBOOK_BYTES
+    except OSError:
+        return False
 
 
 def _collect(src: Path, out: Path, owned: bool, budget: Budget, modules: Sequence[str], build: _Build,
@@ -243,6 +253,10 @@ def _collect(src: Path, out: Path, owned: bool, budget: Budget, modules: Sequenc
         elif not stat.S_ISREG(mode):
             if exercise:
                 build.problems[exercise] = f"{shown} is not a regular file"
+        elif depth == 0 and item.name.lower().endswith(".ipynb") and _too_big(item):
+            reason = f"invalid notebook: {shown} is larger than {limits.MAX_NOTEBOOK_BYTES // 2**20} MB"
+            build.notebook_reasons.insert(0, reason)
+            build.oversized[Path(item.name).stem] = reason
         else:
             try:
                 _place(Path(item.path), out / item.name, owned, budget)
@@ -257,6 +271,9 @@ def _notebooks(dest: Path, modules: Sequence[str], functions: Mapping[str, Seque
     """Turn the notebooks of ``dest`` into modules (then remove them)."""
     books = sorted(p for p in dest.iterdir() if p.suffix.lower() == ".ipynb" and p.is_file())
     every_function = {f for names in functions.values() for f in names}
+    for stem, reason in build.oversized.items():
+        if stem in modules and not (dest / f"{stem}.py").exists():
+            build.problems.setdefault(stem, reason)
     loose = []
     for nb in books:
         stem = nb.stem
