@@ -15,7 +15,7 @@ from grader import values
 @pytest.mark.parametrize(
     "value",
     [
-        None, True, False, 0, -7, 2**70, 0.1, -0.0, 1e-310, math.pi, "héllo", [], (), {},
+        None, True, False, 0, -7, 2**64 - 1, -(2**63), 0.1, -0.0, 1e-310, math.pi, "héllo", [], (), {},
         [1, 2.5, "x"], (1, (2, [3.0])), {"a": 1, 3: [True]},
         np.arange(6, dtype=np.float64).reshape(2, 3), np.array([[True, False]]), np.arange(-3, 3),
         np.zeros((0, 4)), np.array(2.5),
@@ -118,3 +118,67 @@ def test_no_pickle_anywhere():
     source = open(values.__file__, encoding="utf-8").read()
     assert "pickle" not in source.replace("no pickle", "").replace("Nothing is pickled", "")
     assert json.loads(values.dumps({"x": 1.0}))  # plain JSON on the wire
+
+
+@pytest.mark.parametrize(
+    "tree",
+    [
+        {"f": "0x1.0p+999999"},
+        {"f": "0x1.fffffffffffffffffp+1023"},
+        {"f": "0x1.0p+" + "9" * 5000},
+        {"f": "0x" + "f" * 400 + "p+0"},
+        {"i": 2**64 + 1},
+        {"i": -(2**200)},
+        _arr("float64", [0, 2**100], b""),
+        {"l": [{"f": "0x1.0p+0"}, {"f": "0x1.8p+1024"}]},
+    ],
+)
+def test_malformed_numbers_are_encoding_errors_never_other_exceptions(tree):
+    with pytest.raises(values.ValueEncodingError):
+        values.decode(tree)
+
+
+def test_integers_beyond_64_bits_are_not_encoded():
+    with pytest.raises(values.ValueEncodingError, match="64 bits"):
+        values.encode(2**70)
+
+
+def test_claimed_size_is_refused_before_any_base64_is_decoded(monkeypatch):
+    def forbidden(*args, **kwargs):
+        raise AssertionError("b64decode reached")
+
+    monkeypatch.setattr(base64, "b64decode", forbidden)
+    twenty_million = {"a": {"dtype": "float64", "shape": [20_000_000], "data": "AAAA"}}
+    with pytest.raises(values.ValueEncodingError, match="too large"):
+        values.decode(twenty_million)
+    honest_length = _arr("float64", [2000], b"\0" * 16000)
+    with pytest.raises(values.ValueEncodingError, match="too large"):
+        values.decode(honest_length, max_elements=1024)
+    lying_length = {"a": {"dtype": "float64", "shape": [1000], "data": "AAAA" * 10}}
+    with pytest.raises(values.ValueEncodingError, match="does not match"):
+        values.decode(lying_length)
+
+
+def test_a_huge_broadcast_reply_is_refused_by_the_encoder_and_the_decoder():
+    view = np.broadcast_to(np.float64(0.5), (20_000_000,))
+    with pytest.raises(values.ValueEncodingError, match="too large"):
+        values.encode(view)
+    scalars = {"l": [{"f": "0x1.0p+0"}] * 2000}
+    with pytest.raises(values.ValueEncodingError, match="too large"):
+        values.decode(scalars, max_elements=1024)
+    assert len(values.decode(scalars, max_elements=2001)) == 2000
+
+
+def test_size_matches_what_decode_spends():
+    value = {"w": np.ones(5), "state": [np.zeros(5), np.zeros((0, 3))], "ok": True}
+    tree = values.encode(value)
+    n = values.size(value)
+    assert values.size(values.decode(tree, max_elements=n)) == n
+    with pytest.raises(values.ValueEncodingError):
+        values.decode(tree, max_elements=n - 1)
+
+
+def test_caps_cover_the_largest_value_of_the_course():
+    assert values.MAX_ELEMENTS >= 20 * 116_356  # ex14's data set, the largest input
+    assert values.MAX_FRAME >= 12 * values.MAX_ELEMENTS  # base64 of the cap of float64 fits in a frame
+    assert values.MAX_FRAME <= 64 << 20
