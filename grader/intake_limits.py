@@ -7,6 +7,7 @@ through a link, never blocking on a FIFO) and ``printable`` (file names as valid
 from __future__ import annotations
 
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,14 +67,18 @@ class Budget:
             raise IntakeError(f"notebooks larger than {_limit('MAX_NOTEBOOKS_BYTES') // 2**20} MB in all")
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def printable(name: str) -> str:
-    """``name`` as valid UTF-8 text: bytes that are not UTF-8 (``os.listdir``'s ``\\udcXX`` escapes) and
-    lone surrogates become ``\\xXX``/``\\udXXX`` escapes."""
+    """``name`` as valid UTF-8 text fit for a terminal, a CSV or a page: bytes that are not UTF-8
+    (``os.listdir``'s ``\\udcXX`` escapes), lone surrogates and control characters become ``\\xXX`` or
+    ``\\udXXX`` escapes."""
     try:
-        raw = os.fsencode(name)
+        text = os.fsencode(name).decode("utf-8", "backslashreplace")
     except UnicodeError:
-        return name.encode("utf-8", "backslashreplace").decode("utf-8")
-    return raw.decode("utf-8", "backslashreplace")
+        text = name.encode("utf-8", "backslashreplace").decode("utf-8")
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 class NotRegular(IntakeError):

@@ -92,9 +92,10 @@ def test_folder_name_that_is_not_utf8_gets_a_printable_unique_id(root, tmp_path)
         with open(raw + b"/" + name.encode(), "w") as fh:
             fh.write(code)
     good_folder(root / "caf\\xe9")  # a real folder already named like the escaped form
+    good_folder(root / "clear\x1b[2J\nscreen")
     subs, _ = grab(root, tmp_path)
     assert_alice_intact(subs)
-    assert {"caf\\xe9", "caf\\xe9~2"} <= set(subs)
+    assert {"caf\\xe9", "caf\\xe9~2", "clear\\x1b[2J\\x0ascreen"} <= set(subs)
     assert all(subs[i].path is not None and (subs[i].path / "ex02_sigmoid.py").is_file()
                for i in ("caf\\xe9", "caf\\xe9~2"))
 
