@@ -27,7 +27,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from grader import harness, values
+from grader import harness, values, verdicts
 from grader.model import Check, Exercise
 from grader.registry import EXERCISES, EXPECTED_KEY
 from grader.seeds import check_seed
@@ -46,11 +46,13 @@ class Case:
 
 
 def call_target(module: ModuleType, target: str, inputs: dict[str, Any]) -> Any:
-    """``module.target(**inputs)`` or ``harness.NAME(module, **inputs)`` on a deep copy of the inputs.
-    Runs in this process: trusted modules only."""
+    """``module.target(**inputs)`` or ``harness.NAME(module, **inputs)`` on a deep copy of the inputs, a
+    scenario's reply settled by ``grader.verdicts`` as the engine settles the child's (so both sides of
+    a comparison have the same form). Runs in this process: trusted modules only."""
     kwargs = copy.deepcopy(inputs)
     if target.startswith("harness."):
-        return getattr(harness, target.removeprefix("harness."))(module, **kwargs)
+        raw = getattr(harness, target.removeprefix("harness."))(module, **kwargs)
+        return verdicts.settle(target, inputs, raw)
     return getattr(module, target)(**kwargs)
 
 

@@ -3,7 +3,10 @@
 A check whose target is ``"harness.NAME"`` runs ``NAME(module, **inputs)`` in the sandboxed child, where
 ``module`` is the student's exercise module, and sends back what it returns (plain data only). This file
 is copied into the child: it imports only the standard library and NumPy, never ``grader`` nor
-``solutions``. Nothing here decides a grade; the parent compares what comes back.
+``solutions``. Nothing here decides a grade, nor any flag about the student's code: a scenario that must
+show whether the student modified its arguments sends back the arguments as they were after each call
+(copied at once, with ``ndarray.copy``, which a submission cannot replace), and the parent compares them
+with the arguments it knows were passed (``grader.verdicts``), with its own NumPy.
 """
 
 from __future__ import annotations
@@ -21,6 +24,11 @@ def _quadratic_grad(w: np.ndarray, scales: np.ndarray, center: np.ndarray) -> np
     return scales * (w - center)
 
 
+def _snap(arrays: list[np.ndarray]) -> list[np.ndarray]:
+    """Copies taken right after a call: later calls cannot change what is reported."""
+    return [np.ndarray.copy(a) for a in arrays]
+
+
 def run_optimizer(
     module: ModuleType,
     name: str,
@@ -32,28 +40,31 @@ def run_optimizer(
 ) -> dict[str, Any]:
     """``steps`` steps of optimizer ``name`` (sgd, momentum, nesterov, adagrad, rmsprop, adam) of an
     exercise-11 module on ``f(w) = 1/2 sum scales (w - center)^2``, feeding each returned state into the
-    next step; returns the final parameters and state, and whether any call modified its arguments."""
+    next step. Returns ``{"calls": [...]}``, one entry per call of the student's code (for nesterov, the
+    look-ahead and then the step): ``"args"``, the arrays it was given, as they were after the call
+    (``[w, v]`` for the look-ahead, ``[w, g, *state]`` for a step), and ``"out"``, what it returned as
+    float64 arrays. ``grader.verdicts`` turns this into the final parameters and state and decides, in the
+    parent, whether the arguments were left unchanged."""
     w = np.array(w0, dtype=np.float64)
     state = [np.zeros_like(w) for _ in range({"sgd": 0, "adam": 2}.get(name, 1))]
-    mutated = False
+    calls: list[dict[str, list[np.ndarray]]] = []
     for t in range(1, steps + 1):
-        before = [w.copy(), *(s.copy() for s in state)]
         if name == "nesterov":
-            w_ahead = np.asarray(module.nesterov_lookahead(w, state[0], **hp), dtype=np.float64)
+            w_ahead = np.array(module.nesterov_lookahead(w, state[0], **hp), dtype=np.float64)
+            calls.append({"args": _snap([w, state[0]]), "out": _snap([w_ahead])})
             g = _quadratic_grad(w_ahead, scales, center)
         else:
             g = _quadratic_grad(w, scales, center)
-        g_before = g.copy()
         if name == "sgd":
             out = (module.sgd_step(w, g, **hp),)
         elif name == "adam":
             out = module.adam_step(w, g, *state, t, **hp)
         else:
             out = getattr(module, f"{name}_step")(w, g, *state, **hp)
-        mutated |= not all(np.array_equal(a, b) for a, b in zip([w, *state], before, strict=True))
-        mutated |= not np.array_equal(g, g_before)
+        args = _snap([w, g, *state])
         w, *state = (np.array(x, dtype=np.float64) for x in out)
-    return {"w": w, "state": state, "inputs_unchanged": not mutated}
+        calls.append({"args": args, "out": _snap([w, *state])})
+    return {"calls": calls}
 
 
 # --------------------------------------------------------------------------- gradient check (2.3.4)
@@ -62,16 +73,15 @@ def run_optimizer(
 def numerical_gradient_of_test_function(
     module: ModuleType, x: np.ndarray, A: np.ndarray, h: float
 ) -> dict[str, Any]:
-    """The student's ``numerical_gradient`` of ``f(x) = sum(tanh(A x)) + 1/2 ||x||^2``, and whether ``x``
-    was left unchanged."""
+    """The student's ``numerical_gradient`` of ``f(x) = sum(tanh(A x)) + 1/2 ||x||^2``, and ``x`` as it
+    was after the call (``"x_after"``); the parent decides whether it was left unchanged."""
 
     def f(v: np.ndarray) -> float:
         return float(np.sum(np.tanh(A @ v.reshape(-1))) + 0.5 * np.sum(v * v))
 
     x = np.array(x, dtype=np.float64)
-    before = x.copy()
-    grad = np.asarray(module.numerical_gradient(f, x, h), dtype=np.float64)
-    return {"grad": grad, "x_unchanged": bool(np.array_equal(x, before))}
+    grad = np.array(module.numerical_gradient(f, x, h), dtype=np.float64)
+    return {"grad": grad, "x_after": np.ndarray.copy(x)}
 
 
 # --------------------------------------------------------------------------- training (3.5, 3.6)
@@ -156,18 +166,33 @@ def fused_adam_steps(
     return {"w": w, "m": m, "v": v}
 
 
-def fused_adam_benchmark(module: ModuleType, n: int, steps: int) -> list[float]:
-    """The timed scenario: allocate ``n`` parameters in the child (cheap deterministic patterns, written
-    so that no page is still the shared zero page), call ``adam_step_fused`` once on a tiny array (so
-    compilation is not timed when the engine repeats the call), run ``steps`` steps on the full arrays,
-    and return a checksum ``[sum w, sum m, sum v, w[0], w[-1]]``. The engine runs the same scenario on
-    the reference module and compares the times."""
+def fused_adam_benchmark(module: ModuleType, n: int, steps: int, seed: int = 0) -> list[float]:
+    """The timed scenario: allocate ``n`` parameters in the child (cheap patterns drawn from ``seed``,
+    written so that no page is still the shared zero page), call ``adam_step_fused`` once on a tiny array
+    (so compilation is not timed), run ``steps`` steps on the full arrays, and return a checksum
+    ``[sum w, sum m, sum v, w[i] for 8 positions i drawn from seed]``. The engine gives every timed run a
+    fresh seed and judges each checksum against the parent's value for that seed, so a result computed
+    once cannot be replayed; it runs the same scenario on the reference module and compares the times."""
     tiny = [np.ones(4) for _ in range(4)]
     module.adam_step_fused(*tiny, 1, 1e-3, 0.9, 0.999, 1e-8)
-    w = np.linspace(-1.0, 1.0, n)
-    g = 0.5 - 0.75 * w[::-1]
+    rng = np.random.default_rng(seed)
+    lo, hi, shift, slope = rng.uniform(0.5, 1.5, 4)
+    probe = rng.integers(0, n, 8)
+    w = np.linspace(-lo, hi, n)
+    g = (shift - 1.0) - slope * w[::-1]
     m = np.full(n, 0.0)
     v = np.full(n, 0.0)
     for t in range(1, steps + 1):
         module.adam_step_fused(w, g, m, v, t, 1e-3, 0.9, 0.999, 1e-8)
-    return [float(w.sum()), float(m.sum()), float(v.sum()), float(w[0]), float(w[-1])]
+    return [float(w.sum()), float(m.sum()), float(v.sum()), *(float(w[i]) for i in probe)]
+
+
+# --------------------------------------------------------------------------- the sigmoid (1.3.4)
+
+
+def sigmoid_without_overflow(module: ModuleType, z: np.ndarray) -> np.ndarray:
+    """The student's ``sigmoid(z)`` computed with NumPy's overflow and invalid-operation warnings turned
+    into ``FloatingPointError``: the statement demands no overflow for large ``|z|``, and a raised
+    exception is what the parent sees (an ``error`` outcome), never a flag sent back by the child."""
+    with np.errstate(over="raise", invalid="raise"):
+        return np.array(module.sigmoid(z), dtype=np.float64)

@@ -834,6 +834,12 @@ def _fused_inputs(n: int, steps: int, random_t0: bool) -> Callable[[np.random.Ge
 FUSED_ADAM_N = 2_000_000
 FUSED_ADAM_STEPS = 40
 
+
+def _benchmark_inputs(rng: np.random.Generator) -> Inputs:
+    """The timed scenario's size and the seed of its arrays; every timed run draws its own seed."""
+    return {"n": FUSED_ADAM_N, "steps": FUSED_ADAM_STEPS, "seed": int(rng.integers(2**31))}
+
+
 _exercise(
     "ex16_fused_adam",
     "Performance : un pas d'Adam fusionné avec Numba",
@@ -859,7 +865,7 @@ _CHECKS["ex16_fused_adam"] += [
         "speed_vs_reference",
         3,
         "harness.fused_adam_benchmark",
-        _fixed(n=FUSED_ADAM_N, steps=FUSED_ADAM_STEPS),
+        _benchmark_inputs,
         "3.2.7",
         (
             "Une boucle @njit(error_model='numpy'), corrections de biais hors de la boucle, sans allocation.",

@@ -1,33 +1,52 @@
 """Grading one check of one submission (trusted, parent side): build the inputs, call the child, judge.
 
 Only the parent decides: it builds the inputs from the registry (seeded by ``grader.seeds``), sends them
-to the submission's sandbox, and judges the plain data that comes back with ``grader.compare``. A check
-with no usable answer is recorded with the sandbox's reason (timeout, crash, not implemented, ...).
+to the submission's sandbox, settles a scenario's raw reply with the parent's own verdicts
+(``grader.verdicts``: whether the student modified its arguments is decided here, never in the child),
+and judges the plain data with ``grader.compare``. A reply is decoded within a budget sized from the
+expected value (``values.decode(max_elements=)``). A check with no usable answer is recorded with the
+sandbox's reason (timeout, crash, not implemented, ...).
 
 Timing checks (``check.timing``) race the same scenario in the submission's child and in a child of the
-same kind serving the reference module: after a warm-up call (compilation) whose value must be correct,
-the calls alternate ``TIMING_REPEATS`` times; each wall time is measured by the parent around the call,
-and the check passes when ``min(student) <= TIMING_FACTOR * min(reference)``. Numbers the child might
-report are never used, and each timed reply must still hold the correct value.
+same kind serving the reference module. A warm-up call on the check's inputs (compilation) must give the
+correct value. Then every timed run gets fresh inputs, drawn from a seed derived from the secret, the
+student, the check's seed and the run's index, and its reply is judged against the value the parent
+computes for those inputs with the trusted reference module (so a result computed once cannot be
+replayed). Student and reference calls are interleaved (order alternating) ``TIMING_REPEATS`` times per
+round and timed by the child's CPU time as the parent measures it (``Reply.cpu_s``; wall time where the
+sandbox cannot measure it); the check passes when ``min(student) <= TIMING_FACTOR * min(reference)``.
+A ratio within a factor ``TIMING_NOISE`` of the threshold is too close to call under load: another
+round is run, up to ``TIMING_ROUNDS`` rounds, minima over all runs. Numbers the child might report are
+never used.
 """
 
 from __future__ import annotations
 
 import atexit
+import copy
+import hashlib
+import importlib.util
+import inspect
 import shutil
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-from grader import tempdirs
+import numpy as np
+
+from grader import tempdirs, values, verdicts
 from grader.engine.backend import Backend
 from grader.intake import Submission
 from grader.model import Check, CheckResult, Exercise, Outcome
 from grader.sandbox import Limits, Reply, Sandbox
 
 TIMING_FACTOR = 2.0
-TIMING_REPEATS = 3
+TIMING_REPEATS = 5  # timed runs of each side per round
+TIMING_NOISE = 1.25  # a ratio within [factor / NOISE, factor * NOISE] earns another round...
+TIMING_ROUNDS = 3  # ...up to this many rounds in all
+REPLY_MIN_ELEMENTS = 1024  # the smallest decoding budget of a reply (values.size)
 
 
 @dataclass(frozen=True)
@@ -39,6 +58,8 @@ class Options:
     public_only: bool = False
     timing_factor: float = TIMING_FACTOR
     timing_repeats: int = TIMING_REPEATS
+    timing_noise: float = TIMING_NOISE
+    timing_rounds: int = TIMING_ROUNDS
     launcher: Callable[[Path], Sequence[str]] | None = None  # e.g. grader.sandbox.bwrap.launcher()
 
 
@@ -148,44 +169,168 @@ def _inputs(case: Any) -> dict[str, Any]:
     return {k: v for k, v in dict(case.inputs).items() if k != "_expected"}
 
 
+def _call(
+    box: Sandbox, exercise_id: str, target: str, kwargs: dict[str, Any], timeout: float, *,
+    max_elements: int, timed: bool = False,
+) -> Reply:
+    """``box.call`` with the keywords this sandbox accepts: the reply's decoding budget and, for a timed
+    run, the parent's measurement of the child's CPU time."""
+    accepted = _call_keywords(type(box))
+    extra: dict[str, Any] = {"max_elements": max_elements} if "max_elements" in accepted else {}
+    if timed and "timed" in accepted:
+        extra["timed"] = True
+    return box.call(exercise_id, target, kwargs, timeout, **extra)
+
+
+_KEYWORDS: dict[type, frozenset[str]] = {}
+
+
+def _call_keywords(kind: type) -> frozenset[str]:
+    if kind not in _KEYWORDS:
+        try:
+            _KEYWORDS[kind] = frozenset(inspect.signature(kind.call).parameters)
+        except (TypeError, ValueError):
+            _KEYWORDS[kind] = frozenset()
+    return _KEYWORDS[kind]
+
+
+def _reply_budget(target: str, inputs: dict[str, Any], expected: Any) -> int:
+    """How many elements a reply may hold: four times the expected value's, or what the scenario's
+    verdict needs (its raw trace), at least ``REPLY_MIN_ELEMENTS``."""
+    return max(REPLY_MIN_ELEMENTS, 4 * values.size(expected), verdicts.budget(target, inputs))
+
+
+def _settled(target: str, inputs: dict[str, Any], reply: Reply) -> tuple[Any, str]:
+    """The reply's value with the parent's verdicts filled in, or ``(None, reason)`` when its structure
+    does not allow them."""
+    try:
+        return verdicts.settle(target, inputs, reply.value), ""
+    except verdicts.BadTrace as exc:
+        return None, str(exc)
+
+
+def _cpu(reply: Reply) -> tuple[float, str]:
+    """The time a timed run counts: the child's CPU time measured by the parent, else the wall time."""
+    cpu = getattr(reply, "cpu_s", None)
+    if isinstance(cpu, int | float) and not isinstance(cpu, bool) and cpu >= 0:
+        return float(cpu), "CPU"
+    return reply.duration_s, "wall"
+
+
+_TRUSTED: dict[Path, ModuleType] = {}
+
+
+def _trusted_module(path: Path) -> ModuleType:
+    """A trusted file of the backend (its harness, a reference module) loaded in this process once."""
+    path = path.resolve()
+    if path not in _TRUSTED:
+        name = f"_deepgrade_trusted_{hashlib.sha256(str(path).encode()).hexdigest()[:16]}"
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None:
+            raise GraderError(f"cannot load {path}")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        _TRUSTED[path] = module
+    return _TRUSTED[path]
+
+
+def _trusted_value(pool: Pool, exercise: Exercise, check: Check, inputs: dict[str, Any]) -> Any:
+    """The expected value of ``check`` for ``inputs``, computed in this process by the reference module
+    (trusted, the one timing checks race against) through the backend's harness, as plain data."""
+    try:
+        reference = _trusted_module(pool.backend.reference_module(exercise.id))
+        kwargs = copy.deepcopy(inputs)
+        if check.target.startswith("harness."):
+            if pool.backend.harness is None:
+                raise GraderError("the backend has no harness")
+            scenario = getattr(_trusted_module(pool.backend.harness), check.target.removeprefix("harness."))
+            raw = scenario(reference, **kwargs)
+        else:
+            raw = getattr(reference, check.target)(**kwargs)
+        return values.decode(values.encode(verdicts.settle(check.target, inputs, raw)))
+    except GraderError:
+        raise
+    except Exception as exc:
+        why = f"{type(exc).__name__}: {exc}"
+        raise GraderError(f"reference value of {exercise.id}.{check.name}: {why}") from exc
+
+
+def _run_case(
+    pool: Pool, sub: Submission, exercise: Exercise, check: Check, case: Any, run: int
+) -> tuple[dict[str, Any], Any]:
+    """Fresh inputs and their trusted expected value for timed run ``run``: the seed mixes the secret,
+    the student, the check's seed and the run index, so the runs differ and cannot be predicted."""
+    secret = getattr(pool.backend.module, "secret", lambda: "")()
+    parts = (secret, sub.id, exercise.id, check.name, str(getattr(case, "seed", 0)), str(run))
+    seed = int.from_bytes(hashlib.sha256("\x1f".join(["timed", *parts]).encode()).digest()[:8], "big")
+    inputs = dict(check.inputs(np.random.default_rng(seed)))
+    if "_expected" in inputs:
+        return inputs, inputs.pop("_expected")
+    return inputs, _trusted_value(pool, exercise, check, inputs)
+
+
 def _timed(
-    pool: Pool, box: Sandbox, exercise: Exercise, check: Check, case: Any, timeout: float
+    pool: Pool, sub: Submission, box: Sandbox, exercise: Exercise, check: Check, case: Any, timeout: float
 ) -> tuple[Outcome, str, float]:
-    judge = pool.backend.judge
+    """Race the student against the reference (module docstring); ``(outcome, detail, wall seconds)``."""
+    judge, opts = pool.backend.judge, pool.options
     kwargs = _inputs(case)
-    warm = box.call(exercise.id, check.target, kwargs, timeout)
+    budget = _reply_budget(check.target, kwargs, case.expected)
+    warm = _call(box, exercise.id, check.target, kwargs, timeout, max_elements=budget)
+    total = warm.duration_s
     if not warm.ok:
-        return warm.outcome, warm.error, warm.duration_s
-    outcome, detail = judge(check, case.expected, warm.value)
+        return warm.outcome, warm.error, total
+    got, bad = _settled(check.target, kwargs, warm)
+    outcome, detail = (Outcome.INVALID, bad) if bad else judge(check, case.expected, got)
     if outcome is not Outcome.PASSED:
-        return outcome, detail, warm.duration_s
+        return outcome, detail, total
     ref = pool.reference(exercise.id)
-    ref_warm = ref.call(exercise.id, check.target, kwargs, timeout)
+    ref_warm = _call(ref, exercise.id, check.target, kwargs, timeout, max_elements=budget)
     if not ref_warm.ok:
         raise GraderError(
             f"reference for {exercise.id}.{check.name} failed: {ref_warm.status} {ref_warm.error}"
         )
-    student, reference, total = [], [], warm.duration_s
-    for _ in range(pool.options.timing_repeats):
-        got = box.call(exercise.id, check.target, kwargs, timeout)
-        total += got.duration_s
-        if not got.ok:
-            return got.outcome, f"timed call: {got.error}", total
-        outcome, detail = judge(check, case.expected, got.value)
-        if outcome is not Outcome.PASSED:
-            return outcome, f"timed call: {detail}", total
-        student.append(got.duration_s)
-        r = ref.call(exercise.id, check.target, kwargs, timeout)
-        if not r.ok:
-            raise GraderError(f"reference for {exercise.id}.{check.name} failed: {r.status} {r.error}")
-        reference.append(r.duration_s)
-    ratio = min(student) / max(min(reference), 1e-9)
-    factor = pool.options.timing_factor
+    student: list[float] = []
+    reference: list[float] = []
+    clocks: set[str] = set()
+    factor, rounds, ratio = opts.timing_factor, 0, 0.0
+    while True:
+        rounds += 1
+        for _ in range(max(1, opts.timing_repeats)):
+            run = len(student)
+            inputs, expected = _run_case(pool, sub, exercise, check, case, run)
+            budget = _reply_budget(check.target, inputs, expected)
+            order = ("student", "reference") if run % 2 == 0 else ("reference", "student")
+            for side in order:
+                reply = _call(box if side == "student" else ref, exercise.id, check.target, inputs, timeout,
+                              max_elements=budget, timed=True)
+                total += reply.duration_s
+                if side == "reference" and not reply.ok:
+                    raise GraderError(
+                        f"reference for {exercise.id}.{check.name} failed: {reply.status} {reply.error}"
+                    )
+                if not reply.ok:
+                    return reply.outcome, f"timed run {run + 1}: {reply.error}", total
+                got, bad = _settled(check.target, inputs, reply)
+                outcome, detail = (Outcome.INVALID, bad) if bad else judge(check, expected, got)
+                if side == "reference" and outcome is not Outcome.PASSED:
+                    raise GraderError(f"reference for {exercise.id}.{check.name} disagrees with the "
+                                      f"parent's value on timed run {run + 1}: {detail}")
+                if outcome is not Outcome.PASSED:
+                    return outcome, f"timed run {run + 1} (fresh inputs): {detail}", total
+                seconds, clock = _cpu(reply)
+                clocks.add(clock)
+                (student if side == "student" else reference).append(seconds)
+        ratio = min(student) / max(min(reference), 1e-9)
+        too_close = factor / opts.timing_noise <= ratio <= factor * opts.timing_noise
+        if rounds >= opts.timing_rounds or not too_close:
+            break
+    clock = "CPU" if clocks == {"CPU"} else "wall"
     detail = (
-        f"{min(student):.3f} s vs reference {min(reference):.3f} s: {ratio:.2f}x "
-        f"(at most {factor:g}x to pass)"
+        f"{min(student):.3f} s vs reference {min(reference):.3f} s ({clock} time, best of {len(student)} "
+        f"runs in {rounds} round{'s' if rounds > 1 else ''}): {ratio:.2f}x (at most {factor:g}x to pass)"
     )
-    return (Outcome.PASSED if ratio <= factor else Outcome.FAILED), ("" if ratio <= factor else detail), total
+    return (Outcome.PASSED if ratio <= factor else Outcome.FAILED), detail, total
 
 
 @dataclass(frozen=True)
@@ -214,14 +359,17 @@ def grade_detailed(pool: Pool, sub: Submission, exercise: Exercise, check: Check
         box = pool.sandbox(sub)
         timeout = pool.options.timeout_s or check.timeout_s
         if check.timing:
-            outcome, detail, duration = _timed(pool, box, exercise, check, case, timeout)
+            outcome, detail, duration = _timed(pool, sub, box, exercise, check, case, timeout)
         else:
-            reply: Reply = box.call(exercise.id, check.target, _inputs(case), timeout)
-            duration, got = reply.duration_s, reply.value
-            if reply.ok:
-                outcome, detail = backend.judge(check, case.expected, reply.value)
-            else:
+            kwargs = _inputs(case)
+            reply = _call(box, exercise.id, check.target, kwargs, timeout,
+                          max_elements=_reply_budget(check.target, kwargs, expected))
+            duration = reply.duration_s
+            if not reply.ok:
                 outcome, detail = reply.outcome, reply.error
+            else:
+                got, bad = _settled(check.target, kwargs, reply)
+                outcome, detail = (Outcome.INVALID, bad) if bad else backend.judge(check, expected, got)
     detail = " ".join(str(detail).split())[:500]
     result = CheckResult(
         student=sub.id,
