@@ -188,9 +188,13 @@ _KEYWORDS: dict[type, frozenset[str]] = {}
 def _call_keywords(kind: type) -> frozenset[str]:
     if kind not in _KEYWORDS:
         try:
-            _KEYWORDS[kind] = frozenset(inspect.signature(kind.call).parameters)
+            params = inspect.signature(kind.call).parameters.values()
         except (TypeError, ValueError):
-            _KEYWORDS[kind] = frozenset()
+            params = ()
+        if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+            _KEYWORDS[kind] = frozenset({"max_elements", "timed"})
+        else:
+            _KEYWORDS[kind] = frozenset(p.name for p in params)
     return _KEYWORDS[kind]
 
 

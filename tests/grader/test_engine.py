@@ -130,6 +130,7 @@ def build(root: Path, names: list[str] | None = None) -> Path:
 def env() -> dict[str, str]:
     e = dict(os.environ)
     e["PYTEST_ADDOPTS"] = "--collect-only -p evil"  # the caller's environment must not steer the run
+    e.setdefault("DEEPGRADE_SECRET", "test-secret")  # hidden checks are refused without a secret
     return e
 
 
@@ -270,7 +271,7 @@ def test_timing_is_measured_by_the_parent_against_the_reference(tmp_path):
         (root / name / "ex01_add.py").write_text(HONEST_ADD)
     cmd = [sys.executable, "-m", "grader.cli", "grade", str(root), "--out", str(tmp_path / "out"),
            "--backend", str(HERE / "standin_timed.py"), "--no-progress"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env())
     assert proc.returncode == 0, proc.stderr[-3000:]
     rows = {(r["student"], r["check"]): r for r in journal(tmp_path / "out")}
     assert rows["fast", "fast"]["outcome"] == "passed", rows["fast", "fast"]
