@@ -156,11 +156,13 @@ def _decode(tree: Any, depth: int, budget: list[int]) -> Any:
         if not -INT_LIMIT <= body <= INT_LIMIT:
             raise ValueEncodingError("integer beyond 64 bits")
         return body
-    if tag == "f" and type(body) is str and _HEX_FLOAT.match(body):
+    if tag == "f" and type(body) is str:
         try:
-            return float.fromhex(body)
-        except (OverflowError, ValueError) as err:
-            raise ValueEncodingError(f"malformed float {body[:40]!r}") from err
+            if _HEX_FLOAT.match(body):
+                return float.fromhex(body)
+        except (OverflowError, ValueError):
+            pass
+        raise ValueEncodingError(f"malformed float {body[:40]!r}")
     if tag == "s" and type(body) is str and len(body) <= MAX_STRING:
         return body
     if tag in ("l", "u") and type(body) is list and len(body) <= MAX_ITEMS:

@@ -339,11 +339,13 @@ def _timed(
 
 @dataclass(frozen=True)
 class Graded:
-    """A record and the values behind it (for the student's table: expected and what came back)."""
+    """A record and the values behind it (for the student's table: expected and what came back) and, for
+    a timing check that raced, the race's numbers whatever its outcome (a passed record has no reason)."""
 
     result: CheckResult
     expected: Any = None
     got: Any = None
+    timing: str = ""
 
 
 def grade(pool: Pool, sub: Submission, exercise: Exercise, check: Check) -> CheckResult:
@@ -354,7 +356,7 @@ def grade(pool: Pool, sub: Submission, exercise: Exercise, check: Check) -> Chec
 def grade_detailed(pool: Pool, sub: Submission, exercise: Exercise, check: Check) -> Graded:
     """``grade``, keeping the expected value and the value that came back."""
     backend = pool.backend
-    duration, expected, got = 0.0, None, None
+    duration, expected, got, timing = 0.0, None, None, ""
     if sub.path is None:
         outcome, detail = Outcome.MISSING, sub.reason
     else:
@@ -364,6 +366,7 @@ def grade_detailed(pool: Pool, sub: Submission, exercise: Exercise, check: Check
         timeout = pool.options.timeout_s or check.timeout_s
         if check.timing:
             outcome, detail, duration = _timed(pool, sub, box, exercise, check, case, timeout)
+            timing = detail if "vs reference" in detail else ""
         else:
             kwargs = _inputs(case)
             reply = _call(box, exercise.id, check.target, kwargs, timeout,
@@ -388,7 +391,7 @@ def grade_detailed(pool: Pool, sub: Submission, exercise: Exercise, check: Check
         duration_s=round(duration, 6),
         hidden=check.hidden,
     )
-    return Graded(result, expected, got)
+    return Graded(result, expected, got, timing)
 
 
 def failure_result(planned: Planned, outcome: Outcome, reason: str) -> CheckResult:
