@@ -213,12 +213,19 @@ def _settled(target: str, inputs: dict[str, Any], reply: Reply) -> tuple[Any, st
         return None, str(exc)
 
 
-def _cpu(reply: Reply) -> tuple[float, str]:
-    """The time a timed run counts: the child's CPU time measured by the parent, else the wall time."""
+def _sample(reply: Reply) -> tuple[float | None, float]:
+    """``(CPU seconds or None, wall seconds)`` of a timed run, both measured by the parent: the child's
+    CPU time where the sandbox measures it (``Reply.cpu_s``), the wall time around the call."""
     cpu = getattr(reply, "cpu_s", None)
     if isinstance(cpu, int | float) and not isinstance(cpu, bool) and cpu >= 0:
-        return float(cpu), "CPU"
-    return reply.duration_s, "wall"
+        return float(cpu), reply.duration_s
+    return None, reply.duration_s
+
+
+def _best(samples: list[tuple[float | None, float]], every: list[tuple[float | None, float]]) -> float:
+    """The best time of ``samples``: CPU time when every run of the race (``every``) has one, else wall."""
+    use_cpu = all(c is not None for c, _ in every)
+    return min(c if use_cpu and c is not None else w for c, w in samples)
 
 
 _TRUSTED: dict[Path, ModuleType] = {}
@@ -263,7 +270,8 @@ def _run_case(
     pool: Pool, sub: Submission, exercise: Exercise, check: Check, case: Any, run: int
 ) -> tuple[dict[str, Any], Any]:
     """Fresh inputs and their trusted expected value for timed run ``run``: the seed mixes the secret,
-    the student, the check's seed and the run index, so the runs differ and cannot be predicted."""
+    the student, the check's seed and the run index, so the runs differ and, without the secret, cannot
+    be predicted."""
     secret = getattr(pool.backend.module, "secret", lambda: "")()
     parts = (secret, sub.id, exercise.id, check.name, str(getattr(case, "seed", 0)), str(run))
     seed = int.from_bytes(hashlib.sha256("\x1f".join(["timed", *parts]).encode()).digest()[:8], "big")
@@ -294,9 +302,8 @@ def _timed(
         raise GraderError(
             f"reference for {exercise.id}.{check.name} failed: {ref_warm.status} {ref_warm.error}"
         )
-    student: list[float] = []
-    reference: list[float] = []
-    clocks: set[str] = set()
+    student: list[tuple[float | None, float]] = []
+    reference: list[tuple[float | None, float]] = []
     factor, rounds, ratio = opts.timing_factor, 0, 0.0
     while True:
         rounds += 1
@@ -322,16 +329,16 @@ def _timed(
                                       f"parent's value on timed run {run + 1}: {detail}")
                 if outcome is not Outcome.PASSED:
                     return outcome, f"timed run {run + 1} (fresh inputs): {detail}", total
-                seconds, clock = _cpu(reply)
-                clocks.add(clock)
-                (student if side == "student" else reference).append(seconds)
-        ratio = min(student) / max(min(reference), 1e-9)
+                (student if side == "student" else reference).append(_sample(reply))
+        every = student + reference
+        best_student, best_reference = _best(student, every), _best(reference, every)
+        ratio = best_student / max(best_reference, 1e-9)
         too_close = factor / opts.timing_noise <= ratio <= factor * opts.timing_noise
         if rounds >= opts.timing_rounds or not too_close:
             break
-    clock = "CPU" if clocks == {"CPU"} else "wall"
+    clock = "CPU" if all(c is not None for c, _ in every) else "wall"
     detail = (
-        f"{min(student):.3f} s vs reference {min(reference):.3f} s ({clock} time, best of {len(student)} "
+        f"{best_student:.3f} s vs reference {best_reference:.3f} s ({clock} time, best of {len(student)} "
         f"runs in {rounds} round{'s' if rounds > 1 else ''}): {ratio:.2f}x (at most {factor:g}x to pass)"
     )
     return (Outcome.PASSED if ratio <= factor else Outcome.FAILED), detail, total
