@@ -20,10 +20,12 @@ from pathlib import Path
 
 import pytest
 
+from grader.registry import EXERCISES
+
 REPO = Path(__file__).resolve().parents[2]
 PERFECT = REPO / "examples" / "submissions" / "perfect"
 SUBSET = ("ex01_perceptron", "ex02_sigmoid", "ex05_quadratic_cost")
-POINTS = {"ex01_perceptron": 6.0, "ex02_sigmoid": 7.0, "ex05_quadratic_cost": 5.0}
+POINTS = {ex.id: float(ex.max_points) for ex in EXERCISES if ex.id in SUBSET}
 FULL = sum(POINTS.values())
 SKIPPED = {".x": "hidden entry", "__MACOSX": "system file (operating-system metadata or cache)",
            "Thumbs.db": "system file (operating-system metadata or cache)",
