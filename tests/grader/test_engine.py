@@ -222,8 +222,8 @@ def test_pytest_directly_with_selection_and_resume(tmp_path):
     subs = build(tmp_path / "subs", ["alice", "stubs"])
     base = [sys.executable, "-m", "pytest", "-p", "grader.plugin", "--submissions", str(subs),
             "--grader-backend", STANDIN, "--grade-out", str(tmp_path / "out"), "-q", "-p", "no:cacheprovider"]
-    first = subprocess.run([*base, "-k", "alice", "-m", "public"], capture_output=True, text=True,
-                           cwd=tmp_path, timeout=200)
+    first = subprocess.run([*base, "--grade-student", "alice", "-m", "public"], capture_output=True,
+                           text=True, cwd=tmp_path, timeout=200)
     assert first.returncode == 0, first.stdout[-3000:]
     rows = journal(tmp_path / "out")
     assert {(r["student"], r["check"]) for r in rows} == {("alice", "small"), ("alice", "values"),
