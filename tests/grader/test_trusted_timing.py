@@ -50,14 +50,12 @@ def _grade(sub: Submission, **options: Any):
         pool.close()
 
 
-@pytest.mark.slow
 def test_a_replayed_warm_up_result_fails_the_timed_check(tmp_path):
     result = _grade(_sub(tmp_path, "replay", REPLAY))
     assert result.outcome is Outcome.FAILED and result.points == 0.0
     assert "timed run 1 (fresh inputs)" in result.reason
 
 
-@pytest.mark.slow
 def test_an_honest_fast_submission_passes_on_fresh_inputs(tmp_path):
     result = _grade(_sub(tmp_path, "honest", HONEST), timing_factor=20.0)
     assert result.outcome is Outcome.PASSED, result.reason
