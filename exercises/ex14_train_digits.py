@@ -3,8 +3,10 @@
 """Exercise 14: train a multi-layer perceptron on scikit-learn's digits (report sections 2.3, 3.2).
 
 Goal: at least 90% accuracy on held-out digits. The pixels arrive already scaled to [0, 1]
-(``X = digits.data / 16``), labels are ints 0-9. Any architecture and optimizer of the course may be used;
-keep training under a few seconds.
+(``X = digits.data / 16``), labels are ints 0-9. The held-out images are not rows of the public data set:
+each blends two digits of the same class, moved by a fraction of a pixel, with some noise
+(``grader.datasets.heldout_digits``), so a network that generalises classifies them and a lookup does not.
+Any architecture and optimizer of the course may be used; keep training under a few seconds.
 """
 
 from __future__ import annotations
