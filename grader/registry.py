@@ -101,6 +101,15 @@ _CHECKS["ex01_perceptron"] += [
         expected=[0.0, 0.0, 1.0, 1.0, 1.0],
         compare=EQUAL,
     ),
+    _check(
+        "with_bias",
+        1,
+        "perceptron",
+        _fixed(x=np.array([[1.0, 1.0], [0.0, 1.0], [1.0, 0.0], [0.0, 0.0]]), w=np.array([1.0, 1.0]), b=-1.5),
+        "1.2",
+        ("Ajoutez le biais : z = w . x + b.", "Add the bias: z = w . x + b."),
+        compare=EQUAL,
+    ),
 ]
 
 # ------------------------------------------------------------ ex02 sigmoid (1.3.4)
@@ -126,10 +135,13 @@ _CHECKS["ex02_sigmoid"] += [
     _check(
         "extreme_inputs",
         1,
-        "sigmoid",
+        "harness.sigmoid_without_overflow",
         _fixed(z=np.array([-1000.0, -40.0, 40.0, 1000.0])),
         "1.3.4",
-        ("Pour z < 0, utilisez e^z / (1 + e^z).", "For z < 0 use e^z / (1 + e^z)."),
+        (
+            "Pour z < 0, utilisez e^z / (1 + e^z), sans jamais calculer e^{-z} (np.where calcule les deux).",
+            "For z < 0 use e^z / (1 + e^z), never computing e^{-z} (np.where computes both branches).",
+        ),
         compare=EXACT,
     ),
     _check(
@@ -459,9 +471,10 @@ _OPT_HP = {
     "sgd": {"lr": 0.1},
     "momentum": {"lr": 0.1, "beta": 0.9},
     "nesterov": {"lr": 0.1, "beta": 0.9},
-    "adagrad": {"lr": 0.5, "eps": 1e-8},
-    "rmsprop": {"lr": 0.05, "beta": 0.9, "eps": 1e-8},
-    "adam": {"lr": 0.05, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
+    # eps large enough that where it sits (inside or after the square root) shows in the result
+    "adagrad": {"lr": 0.5, "eps": 0.1},
+    "rmsprop": {"lr": 0.05, "beta": 0.9, "eps": 0.1},
+    "adam": {"lr": 0.05, "beta1": 0.9, "beta2": 0.999, "eps": 1e-3},
 }
 _OPT_SECTIONS = {
     "sgd": "3.2.2",
@@ -655,7 +668,34 @@ def _search_data(
     return {"X_train": X[:n_train], "y_train": y[:n_train], "X_val": X[n_train:], "y_val": y[n_train:]}
 
 
+def _tied_search_data(
+    rng: np.random.Generator, n_train: int, n_val: int, d: int
+) -> dict[str, np.ndarray]:
+    """Separable data whose validation labels are the opposite of the training rule: every trained model
+    scores worse on them than the untrained one, whose loss is exactly log 2 whatever ``lam`` and
+    ``epochs`` are when ``lr = 0``. A grid holding ``lr = 0`` then has several combinations tied at the
+    lowest loss, and only the first of them, in ``itertools.product`` order, is the right answer."""
+    w = rng.standard_normal(d)
+    X = rng.standard_normal((n_train + n_val, d))
+    y = (X @ w > 0).astype(np.float64)
+    return {"X_train": X[:n_train], "y_train": y[:n_train], "X_val": X[n_train:], "y_val": 1.0 - y[n_train:]}
+
+
+def _tied_grid(rng: np.random.Generator) -> dict[str, list[Any]]:
+    """A grid over ``lr`` (one value 0), ``lam`` and ``epochs``, values and key order drawn at random."""
+    grid: dict[str, list[Any]] = {
+        "lr": [0.0, float(rng.uniform(0.3, 1.0))],
+        "lam": [0.0, float(rng.uniform(0.01, 0.2))],
+        "epochs": [int(e) for e in rng.choice(np.arange(5, 41), 2, replace=False)],
+    }
+    for values in grid.values():
+        rng.shuffle(values)
+    keys = list(grid)
+    return {keys[i]: grid[keys[i]] for i in rng.permutation(len(keys))}
+
+
 _GRID = {"lr": [0.05, 0.2, 0.8], "lam": [0.0, 0.01], "epochs": [10, 40]}
+_TIED_GRID = {"lr": [0.5, 0.0], "lam": [0.0, 0.1], "epochs": [10, 40]}
 
 _exercise(
     "ex13_hyperparameter_search",
@@ -687,6 +727,18 @@ _CHECKS["ex13_hyperparameter_search"] += [
         (
             "Toutes les combinaisons (itertools.product), la première de perte minimale.",
             "Every combination (itertools.product), the first of lowest loss.",
+        ),
+        compare=CLOSE,
+    ),
+    _check(
+        "grid_search_ties",
+        1,
+        "grid_search",
+        lambda rng: {**_tied_search_data(rng, 40, 30, 3), "grid": _TIED_GRID},
+        "3.5.2",
+        (
+            "Plusieurs combinaisons ont la même perte minimale : gardez la première (<, pas <=).",
+            "Several combinations share the lowest loss: keep the first one (<, not <=).",
         ),
         compare=CLOSE,
     ),
@@ -896,15 +948,46 @@ def _hidden(
     )
 
 
+def _with_zeros(rng: np.random.Generator, z: np.ndarray, count: int) -> np.ndarray:
+    """``z`` with ``count`` entries at random places set to exactly 0 (where step and the ReLU-like
+    derivatives have their convention), which random normals never hit."""
+    z = np.array(z, dtype=np.float64)
+    z.reshape(-1)[rng.choice(z.size, count, replace=False)] = 0.0
+    return z
+
+
+def _with_extremes(rng: np.random.Generator, z: np.ndarray) -> np.ndarray:
+    """``z`` with a zero, two entries below -710 and two above 710 (``exp`` overflows past 709.78)."""
+    z = np.array(z, dtype=np.float64)
+    places = rng.choice(z.size, 5, replace=False)
+    z.reshape(-1)[places] = [0.0, *(np.array([-1.0, -1.0, 1.0, 1.0]) * rng.uniform(710.0, 1500.0, 4))]
+    return z
+
+
+def _gradient_pair(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
+    """An analytic gradient ``a`` and a numerical one ``b`` close to it, component errors of varied size,
+    as a gradient check compares them."""
+    a = rng.standard_normal(n)
+    return {"a": a, "b": a * (1.0 + 0.01 * rng.standard_normal(n)) + 1e-4 * rng.standard_normal(n)}
+
+
+def _row_offsets(rng: np.random.Generator, rows: int) -> np.ndarray:
+    """A column of per-row offsets: one row near +1000, one near -1000, the others 0."""
+    offsets = np.zeros((rows, 1))
+    up, down = rng.choice(rows, 2, replace=False)
+    offsets[up], offsets[down] = rng.uniform(800.0, 1200.0), -rng.uniform(800.0, 1200.0)
+    return offsets
+
+
 _hidden(
     "ex01_perceptron",
     "random_batch",
     2,
     "perceptron",
     lambda rng: {
-        "x": rng.standard_normal((20, 3)),
+        "x": 0.5 * rng.standard_normal((20, 3)),
         "w": rng.standard_normal(3),
-        "b": float(rng.standard_normal()),
+        "b": float(rng.choice([-1.0, 1.0]) * rng.uniform(0.5, 2.0)),
     },
     "1.2",
     ("Une sortie par ligne de x : step(x @ w + b).", "One output per row of x: step(x @ w + b)."),
@@ -915,7 +998,7 @@ _hidden(
     "step_random",
     1,
     "step",
-    lambda rng: {"z": np.round(rng.standard_normal((4, 5)), 1)},
+    lambda rng: {"z": _with_zeros(rng, np.round(rng.standard_normal((4, 5)), 1), 3)},
     "1.2",
     ("step(0) vaut 1.", "step(0) is 1."),
     compare=EQUAL,
@@ -924,10 +1007,13 @@ _hidden(
     "ex02_sigmoid",
     "random_array",
     2,
-    "sigmoid",
-    lambda rng: {"z": 6.0 * rng.standard_normal((5, 7))},
+    "harness.sigmoid_without_overflow",
+    lambda rng: {"z": _with_extremes(rng, 6.0 * rng.standard_normal((5, 7)))},
     "1.3.4",
-    ("Élément par élément, toute forme de tableau.", "Element-wise, any array shape."),
+    (
+        "Élément par élément, toute forme de tableau, sans dépassement pour |z| > 710.",
+        "Element-wise, any array shape, no overflow for |z| > 710.",
+    ),
     compare=CLOSE,
 )
 _hidden(
@@ -1013,9 +1099,14 @@ for _name, _hint in _ACTIVATION_HINTS.items():
         f"{_name}_random",
         0.5,
         _name,
-        (lambda rng: {"z": 3.0 * rng.standard_normal((4, 6)), "alpha": float(rng.uniform(0.01, 1.5))})
+        (
+            lambda rng: {
+                "z": _with_zeros(rng, 3.0 * rng.standard_normal((4, 6)), 3),
+                "alpha": float(rng.uniform(0.01, 1.5)),
+            }
+        )
         if _name in _WITH_ALPHA
-        else (lambda rng: {"z": 3.0 * rng.standard_normal((4, 6))}),
+        else (lambda rng: {"z": _with_zeros(rng, 3.0 * rng.standard_normal((4, 6)), 3)}),
         "1.3.3",
         _hint,
         compare=CLOSE,
@@ -1025,9 +1116,12 @@ _hidden(
     "softmax_random",
     1,
     "softmax",
-    lambda rng: {"z": 30.0 * rng.standard_normal((5, 4))},
+    lambda rng: {"z": 30.0 * rng.standard_normal((5, 4)) + _row_offsets(rng, 5)},
     "1.3.3",
-    ("Chaque ligne somme à 1.", "Each row sums to 1."),
+    (
+        "Chaque ligne somme à 1 ; soustrayez le max de la ligne (lignes autour de +-1000).",
+        "Each row sums to 1; subtract the row's max (rows around +-1000).",
+    ),
     compare=CLOSE,
 )
 _hidden(
@@ -1075,7 +1169,7 @@ _hidden(
     "relative_error_random",
     1,
     "relative_error",
-    lambda rng: {"a": rng.standard_normal(6), "b": rng.standard_normal(6)},
+    lambda rng: _gradient_pair(rng, 6),
     "2.3.4",
     (
         "Maximum sur les composantes, au numérateur comme au dénominateur.",
@@ -1148,6 +1242,49 @@ _hidden(
     compare=CLOSE,
 )
 _hidden(
+    "ex12_regularization",
+    "l2_grad_random",
+    1,
+    "l2_grad",
+    lambda rng: {
+        "dw": rng.standard_normal((3, 4)),
+        "w": rng.standard_normal((3, 4)),
+        "lam": float(rng.uniform(0.01, 0.5)),
+    },
+    "3.4.1",
+    ("d/dw (lambda w^2) = 2 lambda w.", "d/dw (lambda w^2) = 2 lambda w."),
+    compare=CLOSE,
+)
+_hidden(
+    "ex12_regularization",
+    "dropout_backward_random",
+    1,
+    "dropout_backward",
+    lambda rng: {
+        "dout": rng.standard_normal((7, 5)),
+        "mask": rng.random((7, 5)) < 0.6,
+        "p": float(rng.uniform(0.5, 0.9)),
+    },
+    "3.4.2",
+    ("Le gradient des neurones gardés est divisé par p.", "The gradient of kept units is divided by p."),
+    compare=CLOSE,
+)
+_hidden(
+    "ex13_hyperparameter_search",
+    "grid_size_random",
+    1,
+    "grid_size",
+    lambda rng: {
+        "grid": {
+            key: [float(v) for v in rng.uniform(0.0, 1.0, int(rng.integers(2, 6)))]
+            for key in ("lr", "lam", "epochs")
+        }
+    },
+    "3.5.2",
+    ("Un produit, pas une somme.", "A product, not a sum."),
+    compare=EQUAL,
+)
+_hidden(
     "ex13_hyperparameter_search",
     "grid_search_random",
     2,
@@ -1158,6 +1295,19 @@ _hidden(
     },
     "3.5.2",
     ("Respectez l'ordre des clés de la grille.", "Follow the order of the grid's keys."),
+    compare=CLOSE,
+)
+_hidden(
+    "ex13_hyperparameter_search",
+    "grid_search_ties_random",
+    1,
+    "grid_search",
+    lambda rng: {**_tied_search_data(rng, 40, 30, 3), "grid": _tied_grid(rng)},
+    "3.5.2",
+    (
+        "À égalité de perte, la première combinaison dans l'ordre de itertools.product l'emporte.",
+        "On equal losses, the first combination in itertools.product order wins.",
+    ),
     compare=CLOSE,
 )
 _hidden(

@@ -7,10 +7,12 @@ import numpy as np
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
     """Soit une fonction d'activation sigmoïde définie par ``sigma(z) = 1 / (1 + e^{-z})``.
-    Calculez ``sigma(z)`` (section 1.3.4), sans dépassement de capacité pour ``|z|`` grand.
+    Calculez ``sigma(z)`` (section 1.3.4), sans dépassement de capacité pour ``|z|`` grand : les
+    vérifications font d'un dépassement dans ``exp`` une erreur.
 
     Logistic sigmoid, element-wise, numerically stable: use ``exp(z) / (1 + exp(z))`` for ``z < 0`` so that
-    ``exp`` never overflows (``sigmoid(-1000)`` is 0.0 without a warning).
+    ``exp`` never overflows (``sigmoid(-1000)`` is 0.0 without a warning; the checks turn an overflow into
+    an error, and ``np.where`` computes both of its branches everywhere).
 
     Inputs:
         z: array of any shape (or a float).

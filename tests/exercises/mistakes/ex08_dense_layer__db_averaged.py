@@ -1,0 +1,44 @@
+"""Mistake: db is the mean of delta over the batch instead of the sum."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def dense_forward(a_prev: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Combinaison linéaire d'une couche, ``z = W a_{l-1} + b`` pour chaque exemple (section 2.3.1),
+    écrite pour un lot : ``Z = A_prev W^T + b``.
+
+    Linear part of a dense layer on a batch.
+
+    Inputs:
+        a_prev: array of shape (batch, n_in), the previous layer's activations.
+        W: array of shape (n_out, n_in).
+        b: array of shape (n_out,).
+    Returns:
+        Z: float64 array of shape (batch, n_out).
+    """
+    return np.asarray(a_prev, dtype=np.float64) @ np.asarray(W, dtype=np.float64).T + b
+
+
+def dense_backward(
+    delta: np.ndarray, a_prev: np.ndarray, W: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rétropropagation d'une couche (section 2.3.4) : avec ``delta_l = dJ/dz_l``,
+    ``dJ/dW_l = delta_l a_{l-1}^T`` (sommé sur le lot), ``dJ/db_l = sum delta_l`` et
+    ``dJ/da_{l-1} = W_l^T delta_l``.
+
+    Backward pass of the linear part of a dense layer on a batch.
+
+    Inputs:
+        delta: array of shape (batch, n_out), dJ/dZ.
+        a_prev: array of shape (batch, n_in).
+        W: array of shape (n_out, n_in).
+    Returns:
+        (dW, db, dA_prev): float64 arrays of shapes (n_out, n_in), (n_out,), (batch, n_in).
+    """
+    delta = np.asarray(delta, dtype=np.float64)
+    dW = delta.T @ np.asarray(a_prev, dtype=np.float64)
+    db = np.mean(delta, axis=0)
+    dA_prev = delta @ np.asarray(W, dtype=np.float64)
+    return dW, db, dA_prev

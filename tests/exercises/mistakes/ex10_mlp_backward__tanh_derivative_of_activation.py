@@ -1,0 +1,59 @@
+"""Mistake: the backward pass uses 1 - tanh(a)^2, the tanh derivative applied to the activation."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def mlp_forward(X: np.ndarray, Ws: list[np.ndarray], bs: list[np.ndarray]) -> np.ndarray:
+    """Forward pass du réseau (section 2.3.1) : couches cachées tanh, couche de sortie linéaire.
+
+    Forward pass: tanh on every hidden layer, identity on the last one.
+
+    Inputs:
+        X: array of shape (batch, n_0).
+        Ws: list of L arrays, ``Ws[l]`` of shape (n_{l+1}, n_l).
+        bs: list of L arrays, ``bs[l]`` of shape (n_{l+1},).
+    Returns:
+        y_hat: float64 array of shape (batch, n_L).
+    """
+    a = np.asarray(X, dtype=np.float64)
+    for layer, (W, b) in enumerate(zip(Ws, bs, strict=True)):
+        z = a @ np.asarray(W, dtype=np.float64).T + b
+        a = z if layer == len(Ws) - 1 else np.tanh(z)
+    return a
+
+
+def mlp_loss_and_grads(
+    X: np.ndarray, Y: np.ndarray, Ws: list[np.ndarray], bs: list[np.ndarray]
+) -> tuple[float, list[np.ndarray], list[np.ndarray]]:
+    """Coût quadratique moyen et ses gradients par rétropropagation (section 2.3.4) :
+    ``delta_L = (y_hat - y) / batch``, ``dJ/dW_l = delta_l a_{l-1}^T``,
+    ``delta_{l-1} = (delta_l W_l) * tanh'(z_{l-1})``.
+
+    Mean quadratic cost of the batch and its gradient with respect to every weight and bias.
+
+    Inputs:
+        X: array of shape (batch, n_0).
+        Y: array of shape (batch, n_L).
+        Ws, bs: as in ``mlp_forward``.
+    Returns:
+        (J, dWs, dbs): J a float; dWs and dbs lists shaped like Ws and bs.
+    """
+    activations = [np.asarray(X, dtype=np.float64)]
+    for layer, (W, b) in enumerate(zip(Ws, bs, strict=True)):
+        z = activations[-1] @ np.asarray(W, dtype=np.float64).T + b
+        activations.append(z if layer == len(Ws) - 1 else np.tanh(z))
+    batch = activations[0].shape[0]
+    diff = activations[-1] - np.asarray(Y, dtype=np.float64)
+    J = 0.5 * float(np.sum(diff * diff)) / batch
+    delta = diff / batch
+    dWs: list[np.ndarray] = [np.empty(0)] * len(Ws)
+    dbs: list[np.ndarray] = [np.empty(0)] * len(Ws)
+    for layer in range(len(Ws) - 1, -1, -1):
+        a_prev = activations[layer]
+        dWs[layer] = delta.T @ a_prev
+        dbs[layer] = delta.sum(axis=0)
+        if layer > 0:
+            delta = (delta @ np.asarray(Ws[layer], dtype=np.float64)) * (1.0 - np.tanh(a_prev) ** 2)
+    return J, dWs, dbs
