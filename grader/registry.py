@@ -760,13 +760,13 @@ _CHECKS["ex13_hyperparameter_search"] += [
 
 
 def _digits_inputs(rng: np.random.Generator) -> Inputs:
-    from grader.datasets import digits_split
+    from grader.datasets import digits_split, heldout_digits
 
     X_train, y_train, X_test, y_test = digits_split(rng)
     return {
         "X_train": X_train,
         "y_train": y_train,
-        "X_test": X_test,
+        "X_test": heldout_digits(X_test, y_test, rng),
         "seed": int(rng.integers(2**31)),
         EXPECTED_KEY: y_test,
     }
@@ -802,7 +802,7 @@ TRANSFER_HIDDEN = 32
 
 def _transfer_inputs(with_test: bool) -> Callable[[np.random.Generator], Inputs]:
     def make(rng: np.random.Generator) -> Inputs:
-        from grader.datasets import digits_split, pretrain_digits
+        from grader.datasets import digits_split, heldout_digits, pretrain_digits
 
         X_src, y_src, _, _ = digits_split(rng, classes=(0, 1, 2, 3, 4))
         Ws, bs = pretrain_digits(X_src, y_src, hidden=TRANSFER_HIDDEN, seed=int(rng.integers(2**31)))
@@ -816,7 +816,9 @@ def _transfer_inputs(with_test: bool) -> Callable[[np.random.Generator], Inputs]
             "seed": int(rng.integers(2**31)),
         }
         if with_test:
-            return {**inputs, "X_test": X_test, EXPECTED_KEY: y_test - 5}
+            held_out = {"X_test": heldout_digits(X_test, y_test, rng), "labels": y_test - 5}
+            fit = {key: value for key, value in inputs.items() if key not in ("X_train", "y_train")}
+            return {**fit, "X": X_train, "y": y_train - 5, EXPECTED_KEY: held_out}
         frozen = {
             "Ws": [w.copy() for w in Ws[:-1]],
             "bs": [b.copy() for b in bs[:-1]],
@@ -825,6 +827,48 @@ def _transfer_inputs(with_test: bool) -> Callable[[np.random.Generator], Inputs]
         return {**inputs, EXPECTED_KEY: frozen}
 
     return make
+
+
+def _returned_network(got: Any, n_in: int, n_out: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """``(new_Ws, new_bs)`` as ``fine_tune_output`` returned them, as float64 arrays whose shapes chain
+    from ``n_in`` inputs to ``n_out`` outputs; ``ValueError`` (judged invalid) otherwise."""
+    if not isinstance(got, list | tuple) or len(got) != 2:
+        raise ValueError("fine_tune_output must return (new_Ws, new_bs)")
+    Ws, bs = got
+    if not isinstance(Ws, list | tuple) or not isinstance(bs, list | tuple) or not Ws or len(Ws) != len(bs):
+        raise ValueError("new_Ws and new_bs must be lists of the same, non-zero length")
+    Ws = [np.asarray(W, dtype=np.float64) for W in Ws]
+    bs = [np.asarray(b, dtype=np.float64) for b in bs]
+    width = n_in
+    for layer, (W, b) in enumerate(zip(Ws, bs, strict=True), start=1):
+        if W.ndim != 2 or W.shape[1] != width or b.shape != (W.shape[0],):
+            raise ValueError(f"layer {layer}: W of shape {W.shape}, b of shape {b.shape} after {width} units")
+        width = W.shape[0]
+    if width != n_out:
+        raise ValueError(f"the new output layer has {width} outputs, not n_classes = {n_out}")
+    return Ws, bs
+
+
+def _transfer_accuracy_at_least(threshold: float) -> Comparison:
+    """``_accuracy_at_least(threshold)`` of the network that ``fine_tune_output`` returned (tanh hidden
+    layers, linear output, arg max), run here in the parent on the held-out images of the expected value
+    ``{"X_test", "labels"}``: they never reach the child, so nothing the submission runs can see them."""
+    accuracy = _accuracy_at_least(threshold)
+    of_labels: Callable[[Any, Any], tuple[bool, str]] = accuracy.predicate  # type: ignore[assignment]
+
+    def predicate(got: Any, expected: Any) -> tuple[bool, str]:
+        X = np.asarray(expected["X_test"], dtype=np.float64)
+        labels = np.asarray(expected["labels"])
+        Ws, bs = _returned_network(got, X.shape[1], int(labels.max()) + 1)
+        with np.errstate(all="ignore"):
+            for W, b in zip(Ws[:-1], bs[:-1], strict=True):
+                X = np.tanh(X @ W.T + b)
+            z = X @ Ws[-1].T + bs[-1]
+        if not np.all(np.isfinite(z)):
+            raise ValueError("the returned network's outputs on the held-out images are not finite")
+        return of_labels(np.argmax(z, axis=1), labels)
+
+    return Comparison(kind="predicate", predicate=predicate, describe=accuracy.describe)
 
 
 _exercise(
@@ -838,14 +882,14 @@ _CHECKS["ex15_transfer_learning"] += [
     _check(
         "accuracy_85",
         3,
-        "harness.transfer_predict",
+        "fine_tune_output",
         _transfer_inputs(with_test=True),
         "3.6",
         (
             "Calculez les caractéristiques cachées une fois, puis entraînez une régression softmax dessus.",
             "Compute the hidden features once, then train a softmax regression on them.",
         ),
-        compare=_accuracy_at_least(0.85),
+        compare=_transfer_accuracy_at_least(0.85),
         timeout_s=60.0,
     ),
     _check(
@@ -1346,11 +1390,11 @@ _hidden(
     "ex15_transfer_learning",
     "accuracy_85_new_split",
     2,
-    "harness.transfer_predict",
+    "fine_tune_output",
     _transfer_inputs(with_test=True),
     "3.6",
     ("Entraînez seulement la couche de sortie.", "Train only the output layer."),
-    compare=_accuracy_at_least(0.85),
+    compare=_transfer_accuracy_at_least(0.85),
     timeout_s=60.0,
 )
 _hidden(
