@@ -10,10 +10,14 @@ judged on their value only; their speed is measured by the engine.
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
+import shutil
 import sys
+import tempfile
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
@@ -25,6 +29,29 @@ from grader.registry import EXERCISES
 from grader.values import ValueEncodingError
 
 _SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
+
+
+@contextmanager
+def _private_numba_cache() -> Iterator[None]:
+    """Numba's on-disk cache in a folder of this process while a module loads under a throw-away name.
+
+    ``@njit(cache=True)`` keys its index by the source file; an entry written next to the file while the
+    module had a throw-away name cannot be loaded by a later run (``No module named '<dynamic>'``), so such
+    entries never go next to the file. Numba reads ``config.CACHE_DIR`` when the decorator runs."""
+    import numba
+
+    global _CACHE_DIR
+    if _CACHE_DIR is None:
+        _CACHE_DIR = tempfile.mkdtemp(prefix="deepgrade-numba-")
+        atexit.register(shutil.rmtree, _CACHE_DIR, True)
+    before, numba.config.CACHE_DIR = numba.config.CACHE_DIR, _CACHE_DIR
+    try:
+        yield
+    finally:
+        numba.config.CACHE_DIR = before
+
+
+_CACHE_DIR: str | None = None
 
 
 def _load(path: Path, exercise: Exercise) -> tuple[ModuleType | None, Outcome, str]:
@@ -40,7 +67,8 @@ def _load(path: Path, exercise: Exercise) -> tuple[ModuleType | None, Outcome, s
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     try:
-        spec.loader.exec_module(module)
+        with _private_numba_cache():
+            spec.loader.exec_module(module)
     except SyntaxError as exc:
         return None, Outcome.SYNTAX_ERROR, f"{type(exc).__name__}: {exc.msg} (line {exc.lineno})"
     except Exception as exc:

@@ -148,7 +148,9 @@ def sigmoid(z):
     warnings.warn("parallel=True had no effect", NumbaPerformanceWarning)
     print("debug output on stderr", file=sys.stderr)
     os.write(2, b"C-level write on fd 2\\n")
-    return 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=np.float64)))  # overflows (RuntimeWarning) for z=-1000
+    z = np.asarray(z, dtype=np.float64)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
 '''
 
 
