@@ -1,28 +1,52 @@
-"""The sandboxed child's main program: a standalone file, copied into the child's private folder and run
-as ``python -I -S <copy> <config.json>``. It imports only the standard library and NumPy, and never the
-grader (which the child cannot import anyway).
+"""The sandboxed child's main program. The parent reads this file from the grader's own tree and sends
+its source, with the codec's (``grader/values.py``) and the harness's, in the first frame on the request
+pipe; the child's interpreter is started as ``python -I -S -c <BOOTSTRAP> <rfd> <wfd>`` and builds its
+modules from memory, so nothing it runs was ever on a disk the child can write. It imports only the
+standard library and NumPy, never the grader (which the child cannot import anyway).
 
-Order matters: resource limits first, then ``sys.path`` built from the config (submission copy, standard
-library, overlay of allowed site-packages), then the request loop on the private pipe descriptors named in
-the config. Student output goes to descriptors 1 and 2, which the parent drains and caps; the protocol
-never uses them. Requests and replies are framed JSON (see ``values.pack``)::
+Order matters: resource limits, subreaper and capabilities first, then ``sys.path`` (standard library,
+overlay of allowed site-packages), NumPy and the codec, then Landlock and the seccomp filter, and only
+then the submission's folder on ``sys.path`` and the request loop. Student output goes to descriptors 1
+and 2, which the parent drains and caps; the protocol never uses them. Requests and replies are framed
+JSON (see ``values.pack``), each carrying the parent's sequence number ``q``::
 
-    {"op": "import", "module": m}                       -> {"status": s, "error": e}
-    {"op": "call", "module": m, "target": t, "kwargs": k} -> {"status": s, "value": v, "error": e}
+    {"op": "import", "q": n, "module": m}                       -> {"q": n, "status": s, "error": e}
+    {"op": "call", "q": n, "module": m, "target": t, "kwargs": k} -> {"q": n, "status": s, "value": v, ...}
+    {"op": "sync", "q": n, "nonce": x}                          -> {"q": n, "status": "synced", "nonce": x}
 
 with ``s`` one of ok, missing, syntax_error, import_error, not_implemented, error, invalid, crashed.
-Nothing the child sends is trusted: the parent times the calls and checks every reply.
+Nothing the child sends is trusted: student code shares this process and can write any frame; the parent
+times the calls, takes the last frame of a call before the acknowledgement of the sync that follows it,
+and checks every value.
 """
 
 import importlib
-import importlib.util
 import json
 import os
 import resource
 import sys
 import traceback
+import types
 
 MB = 1 << 20
+
+BOOTSTRAP = (
+    "import os,sys\n"
+    "def _r(fd,n):\n"
+    " b=bytearray()\n"
+    " while len(b)<n:\n"
+    "  c=os.read(fd,n-len(b))\n"
+    "  if not c:os._exit(3)\n"
+    "  b+=c\n"
+    " return bytes(b)\n"
+    "_f=int(sys.argv[1])\n"
+    "import json\n"
+    "_b=json.loads(_r(_f,int.from_bytes(_r(_f,8),'big')).decode('utf-8'))\n"
+    "_g={'__name__':'_dg_child','__builtins__':__builtins__}\n"
+    "exec(compile(_b['child'],'<deepgrade child>','exec'),_g)\n"
+    "_g['main'](_b)\n"
+)
+"""The ``-c`` program: reads the runtime frame from the request pipe and runs ``main`` from memory."""
 
 
 def set_limits(cfg):
@@ -43,6 +67,131 @@ def set_limits(cfg):
         resource.setrlimit(which, (cap, cap))
 
 
+def _libc():
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    return libc
+
+
+def subreaper():
+    """PR_SET_CHILD_SUBREAPER: a double-forked descendant is reparented to this child, not to init, so it
+    stays in the parent chain that the grader's sweep follows."""
+    return _libc().prctl(36, 1, 0, 0, 0) == 0
+
+
+def _capabilities():
+    with open("/proc/self/status", encoding="ascii") as fh:
+        lines = [line.split() for line in fh if line.startswith("Cap")]
+    return {line[0].rstrip(":"): int(line[1], 16) for line in lines if len(line) == 2}
+
+
+def drop_capabilities():
+    """Drop every capability (ambient, bounding set, then effective/permitted/inheritable), so a child
+    running as root cannot override file permissions, read a non-dumpable grader's ``/proc`` files or
+    regain privileges by exec. Returns what happened, in words."""
+    import ctypes
+    import struct
+
+    try:
+        held = _capabilities()
+    except OSError:
+        return "unknown"
+    if not any(held.values()):
+        return "none held"
+    libc = _libc()
+    libc.prctl(47, 4, 0, 0, 0)  # PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL
+    try:
+        with open("/proc/sys/kernel/cap_last_cap", encoding="ascii") as fh:
+            last = int(fh.read())
+    except (OSError, ValueError):
+        last = 63
+    for cap in range(last + 1):
+        libc.prctl(24, cap, 0, 0, 0)  # PR_CAPBSET_DROP
+    header = ctypes.create_string_buffer(struct.pack("=Ii", 0x20080522, 0))  # _LINUX_CAPABILITY_VERSION_3
+    data = ctypes.create_string_buffer(24)
+    libc.capset(header, data)
+    left = _capabilities()
+    return "dropped" if not any(left.values()) else f"failed ({', '.join(k for k, v in left.items() if v)})"
+
+
+# seccomp: (AUDIT_ARCH, seccomp syscall, prctl, denied syscalls) per machine. Denied: every socket, System V
+# IPC and POSIX message queues (they outlive the child), ptrace and cross-process memory, keyrings, bpf,
+# userfaultfd, perf events, io_uring (it performs socket operations behind a filter's back), namespaces;
+# and prctl(PR_SET_CHILD_SUBREAPER), so the child cannot give its orphans away.
+_SECCOMP = {
+    "x86_64": (0xC000003E, 317, 157, {
+        "socket": 41, "shmget": 29, "shmat": 30, "shmctl": 31, "semget": 64, "semop": 65, "semctl": 66,
+        "shmdt": 67, "msgget": 68, "msgsnd": 69, "msgrcv": 70, "msgctl": 71, "ptrace": 101,
+        "semtimedop": 220, "mq_open": 240, "add_key": 248, "request_key": 249, "keyctl": 250,
+        "unshare": 272, "perf_event_open": 298, "setns": 308, "process_vm_readv": 310,
+        "process_vm_writev": 311, "bpf": 321, "userfaultfd": 323, "io_uring_setup": 425,
+        "io_uring_enter": 426, "io_uring_register": 427, "pidfd_getfd": 438,
+    }),
+    "aarch64": (0xC00000B7, 277, 167, {
+        "socket": 198, "shmget": 194, "shmctl": 195, "shmat": 196, "shmdt": 197, "msgget": 186,
+        "msgctl": 187, "msgrcv": 188, "msgsnd": 189, "semget": 190, "semctl": 191, "semtimedop": 192,
+        "semop": 193, "ptrace": 117, "process_vm_readv": 270, "process_vm_writev": 271, "keyctl": 219,
+        "add_key": 217, "request_key": 218, "bpf": 280, "userfaultfd": 282, "perf_event_open": 241,
+        "mq_open": 180, "unshare": 97, "setns": 268, "io_uring_setup": 425, "io_uring_enter": 426,
+        "io_uring_register": 427, "pidfd_getfd": 438,
+    }),
+}
+_X32_BIT = 0x40000000
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+def seccomp_program(machine):
+    """The classic BPF program (list of (code, jt, jf, k)) for ``machine``, or None when unsupported.
+    A foreign architecture (i386 entry points on x86_64) and x32 system calls fail as well."""
+    if machine not in _SECCOMP:
+        return None
+    arch, _, prctl, numbers = _SECCOMP[machine]
+    ld, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06
+    allow, deny = 0x7FFF0000, 0x00050000 | 1  # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO | EPERM
+    tests = ([(jge, _X32_BIT)] if machine == "x86_64" else []) + [(jeq, n) for n in sorted(numbers.values())]
+    head = [(ld, 0, 0, 4), (jeq, 1, 0, arch), (ret, 0, 0, deny), (ld, 0, 0, 0)]
+    # layout: head, tests, [prctl?, load args[0], subreaper?], allow, deny
+    allow_at = len(head) + len(tests) + 3
+    deny_at = allow_at + 1
+    prog = list(head)
+    for code, k in tests:
+        prog.append((code, deny_at - len(prog) - 1, 0, k))
+    prog.append((jeq, 0, allow_at - len(prog) - 1, prctl))
+    prog.append((ld, 0, 0, 16))  # args[0], low 32 bits (little-endian)
+    prog.append((jeq, deny_at - len(prog) - 1, 0, _PR_SET_CHILD_SUBREAPER))
+    prog += [(ret, 0, 0, allow), (ret, 0, 0, deny)]
+    return prog
+
+
+def seccomp():
+    """Install the filter on every thread of this process (inherited by all descendants, irreversible).
+    Returns "applied" or why not."""
+    import ctypes
+    import struct
+
+    machine = os.uname().machine
+    prog = seccomp_program(machine)
+    if prog is None:
+        return f"unavailable (no filter for {machine})"
+    filt = ctypes.create_string_buffer(b"".join(struct.pack("=HBBI", *ins) for ins in prog))
+
+    class Fprog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+    fprog = Fprog(len(prog), ctypes.addressof(filt))
+    libc = _libc()
+    if libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
+        return "unavailable (no_new_privs refused)"
+    # seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, prog), else prctl(PR_SET_SECCOMP)
+    if libc.syscall(_SECCOMP[machine][1], 1, 1, ctypes.byref(fprog)) == 0:
+        return "applied"
+    if libc.prctl(22, 2, ctypes.byref(fprog), 0, 0) == 0:
+        return "applied"
+    return f"unavailable (errno {ctypes.get_errno()})"
+
+
 # Landlock (Linux >= 5.13): unprivileged, inherited by every descendant, irreversible.
 _SYS_CREATE, _SYS_ADD_RULE, _SYS_RESTRICT = 444, 445, 446
 _FS_EXECUTE, _FS_WRITE, _FS_READ, _FS_READ_DIR = 1, 2, 4, 8
@@ -59,8 +208,7 @@ def landlock(read_paths, write_paths):
     import ctypes
     import struct
 
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.syscall.restype = ctypes.c_long
+    libc = _libc()
     abi = libc.syscall(_SYS_CREATE, None, ctypes.c_size_t(0), ctypes.c_uint32(1))
     if abi < 1:
         return 0
@@ -96,42 +244,43 @@ def landlock(read_paths, write_paths):
     return abi
 
 
-def load_file(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
+def load_source(name, source):
+    """A module built from ``source`` in memory (never registered in ``sys.modules``)."""
+    module = types.ModuleType(name)
+    module.__file__ = f"<deepgrade {name}>"
+    exec(compile(source, module.__file__, "exec"), module.__dict__)
     return module
 
 
 def die_with_parent(parent):
     """SIGKILL this child when the grader dies (PR_SET_PDEATHSIG), even if it was killed itself."""
-    import ctypes
-
-    ctypes.CDLL(None).prctl(1, 9, 0, 0, 0)
+    _libc().prctl(1, 9, 0, 0, 0)
     if parent and os.getppid() != parent:
         os._exit(1)
 
 
-def main():
-    with open(sys.argv[1], encoding="utf-8") as fh:
-        cfg = json.load(fh)
+def main(boot):
+    cfg = boot["config"]
     die_with_parent(cfg["parent"])
     sys.dont_write_bytecode = True
     set_limits(cfg)
+    report = {"subreaper": subreaper(), "capabilities": drop_capabilities()}
     sys.path[:] = [*sys.path, *cfg["overlay"]]
-    values = load_file("_dg_values", cfg["values"])
+    values = load_source("_dg_values", boot["values"])
     import numpy  # noqa: F401  (imported before the submission can shadow it)
 
+    harness = load_source("_dg_harness", boot["harness"]) if boot.get("harness") else None
     rfd, wfd = cfg["rfd"], cfg["wfd"]
     read, write, dumps, loads = os.read, os.write, json.dumps, json.loads
     pack, unpack, encode, decode = values.pack, values.unpack, values.encode, values.decode
-    isolation = landlock(cfg["read_paths"], cfg["write_paths"]) if cfg["landlock"] else 0
+    report["threads"] = len(os.listdir("/proc/self/task"))
+    report["landlock"] = landlock(cfg["read_paths"], cfg["write_paths"]) if cfg["landlock"] else 0
+    report["seccomp"] = seccomp() if cfg["seccomp"] else "disabled"
+    del boot
     sys.path.insert(0, cfg["submission"])
     sys.argv = ["submission"]
     sys.stdin = None
     imported = {}
-    state = {"harness": None}
 
     def recv():
         head = b""
@@ -186,9 +335,9 @@ def main():
             return reply
         module, target = sys.modules[req["module"]], req["target"]
         if target.startswith("harness."):
-            if state["harness"] is None:
-                state["harness"] = load_file("_dg_harness", cfg["harness"])
-            fn = getattr(state["harness"], target.split(".", 1)[1])
+            if harness is None:
+                return {"status": "error", "error": "sandbox: no harness was given"}
+            fn = getattr(harness, target.split(".", 1)[1])
             args = (module,)
         else:
             fn = getattr(module, target, None)
@@ -219,11 +368,15 @@ def main():
         except BaseException as err:
             return {"status": "invalid", "error": f"returned value cannot be graded: {describe(err)}"}
 
-    send({"status": "ready", "landlock": isolation})
+    send({"q": 0, "status": "ready", **report})
     while True:
         req = recv()
         if req is None or req.get("op") == "exit":
             break
+        seq = req.get("q")
+        if req.get("op") == "sync":
+            send({"q": seq, "status": "synced", "nonce": req.get("nonce")})
+            continue
         try:
             reply = do_import(req["module"]) if req["op"] == "import" else do_call(req)
         except BaseException as err:
@@ -233,9 +386,5 @@ def main():
                 stream.flush()
             except BaseException:
                 pass
-        send(reply)
+        send({**reply, "q": seq})
     os._exit(0)
-
-
-if __name__ == "__main__":
-    main()

@@ -1,32 +1,51 @@
 """``Sandbox``: one submission's code in a fresh child interpreter, called function by function.
 
 The child is started with ``subprocess`` (never a fork of the grader's Python state) as
-``python -I -S child.py config.json`` from a private temporary copy of the submission, with a scrubbed
-environment, its own session (``start_new_session``) and resource limits set by the child before it
-imports anything. Requests travel on a private pipe pair (``pass_fds``); the student's stdout and stderr
-go to a third pipe that a thread drains, keeping only a short tail: a child that prints more than
-``Limits.output_mb`` is killed. Each call has a wall-clock limit measured by the parent; on expiry the
-whole process group and every related process found in ``/proc`` are killed. A child that dies, hangs or
-answers garbage is recorded and started again on the next call; a module whose import kills or hangs the
-child is remembered, so each later check of it fails at once with the same reason.
+``python -I -S -c <bootstrap> <rfd> <wfd>``: the bootstrap reads, from the request pipe, a first frame
+holding the runtime's source (``child.py``, the codec ``grader/values.py``, the harness) and its
+configuration, and runs them from memory. Nothing the parent reads, runs or writes lives where the child
+can write: the private folder (the submission's copy ``sub`` and the child's ``home``, ``tmp`` and
+``numba_cache``) is filled before the first child starts and never touched by the parent again, except by
+``close``, which removes it with ``shutil.rmtree`` (it does not follow symlinks).
 
-Where the kernel has Landlock (Linux >= 5.13, ABI reported in ``Sandbox.landlock_abi``), the child
-restricts itself before any student code runs: it may read only the Python installation, the system
-libraries and the site-packages entries of its overlay, and write only beneath its private folder, so
-``solutions/``, the grader, other submissions and the reports are out of reach even by absolute path;
-with ABI >= 4 it cannot bind or connect TCP sockets, with ABI >= 6 it cannot signal processes outside
-its sandbox. Without Landlock a warning is issued once and isolation is process-level only.
+The child runs with a scrubbed environment, its own session and resource limits set before it imports
+anything; it makes itself a subreaper, drops every capability, and, before any student code, applies
+Landlock (Linux >= 5.13; ABI in ``Sandbox.landlock_abi``: reads only of the Python installation, system
+folders and its overlay, writes only beneath its private folder, TCP denied with ABI >= 4, signals out of
+it with ABI >= 6) and a seccomp filter (sockets of every family, System V IPC, ptrace and the like fail
+with EPERM). What applied is in ``Sandbox.isolation`` (reported by the child: informative, never a grade).
 
-What this does not stop: ``RLIMIT_NPROC`` does not bind root (CI runs as root), so a fork bomb as root is
-contained only by the timeouts and the kill sweep (``procs.kill_all``); ``/proc/<pid>/environ`` of the
-grader stays readable (keep the instructor's secret out of long-lived environments); UDP is not covered
-by Landlock. Bubblewrap (namespaces) closes these gaps.
+Requests travel on a private pipe pair (``pass_fds``), every frame numbered by the parent; the student's
+stdout and stderr go to a third pipe that a thread drains, keeping only a short tail (a child that prints
+more than ``Limits.output_mb`` is killed). Limits enforced by the parent, which never trusts a flag or a
+time the child reports:
+
+* a wall-clock timeout per request, and a time budget for all calls of the Sandbox (``budget_s``);
+* memory and process count of all the child's processes together, polled every 50 ms while a call runs
+  (``RLIMIT_AS`` alone is per process: five forked helpers each under it are not);
+* disk written beneath the private folder (``disk_mb``), measured after each call and every second while
+  one runs, by a walk that never follows links;
+* for a timed call (``call(..., timed=True)``), the CPU time of every process of the child measured from
+  ``/proc`` just before the request and after a ``sync`` request is acknowledged, so a forged early
+  reply frame cannot stop the clock while work still runs (``Reply.cpu_s``). The child can still forge a
+  frame's content: the parent checks values, and the engine gives each timed run fresh inputs.
+
+A child that dies, hangs, exceeds a limit or answers garbage is recorded and started again on the next
+call; a module whose import kills or hangs the child is remembered, so each later check of it fails at
+once with the same reason; a submission over its disk budget fails every later call.
+
+What this does not stop: cgroups are not used (many hosts have cgroup v1 or a read-only tree), so memory
+is polled, not capped, between two polls; memory held in unmapped ``memfd`` files is not counted; without
+Landlock a process-mode child can read and write what the grader's user can. Bubblewrap closes most gaps.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import os
+import secrets
 import select
 import shutil
 import signal
@@ -36,6 +55,7 @@ import tempfile
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -43,11 +63,17 @@ from typing import Any
 
 from grader import values
 from grader.model import Outcome
+from grader.sandbox import procs
+from grader.sandbox.child import BOOTSTRAP
 from grader.sandbox.overlay import SYSTEM_WRITE, shared_overlay
-from grader.sandbox.procs import kill_all
 
 HERE = Path(__file__).resolve().parent
 STATUSES = frozenset(o.value for o in Outcome) - {Outcome.PASSED.value, Outcome.FAILED.value}
+WRITABLE = ("sub", "home", "tmp", "numba_cache")
+POLL_S = 0.05
+DISK_POLL_S = 1.0
+MB = 2**20
+_DECODE_LIMITS = "max_elements" in inspect.signature(values.decode).parameters
 _SIGNALS = {
     signal.SIGSEGV: "segmentation fault",
     signal.SIGBUS: "bus error",
@@ -62,8 +88,11 @@ _SIGNALS = {
 
 @dataclass(frozen=True)
 class Limits:
-    """Resource limits of one child. ``cpu_s`` caps the child's whole life (it is restarted when it dies);
-    ``processes`` binds only non-root users."""
+    """Resource limits of one submission's sandbox. ``memory_mb`` caps each process (``RLIMIT_AS``) and
+    all of them together (polled); ``processes`` caps the processes counted together (and each user's via
+    ``RLIMIT_NPROC`` for non-root); ``cpu_s`` caps one child's life (it is restarted when it dies);
+    ``budget_s`` is the wall time of all calls of the sandbox together; ``disk_mb`` what its private folder
+    may hold; ``max_files`` how many entries the disk walk visits before it counts the budget spent."""
 
     memory_mb: int = 2048
     cpu_s: int = 600
@@ -75,18 +104,24 @@ class Limits:
     output_mb: float = 8.0
     max_copy_mb: float = 64.0
     landlock: bool = True
+    budget_s: float = 300.0
+    disk_mb: int = 256
+    max_files: int = 20_000
+    seccomp: bool = True
 
 
 @dataclass(frozen=True)
 class Reply:
     """What one call gave: ``status`` is ``"ok"`` or an ``Outcome`` value other than passed/failed;
-    ``duration_s`` is the parent's wall-clock time around the call."""
+    ``duration_s`` is the parent's wall-clock time around the call; ``cpu_s`` the CPU seconds of all the
+    child's processes during a timed call, measured by the parent (-1.0 when not measured)."""
 
     status: str
     value: Any = None
     error: str = ""
     duration_s: float = 0.0
     output_tail: str = ""
+    cpu_s: float = -1.0
 
     @property
     def ok(self) -> bool:
@@ -175,6 +210,32 @@ def child_environment(private: Path, token: str, threads: int) -> dict[str, str]
     }
 
 
+@functools.cache
+def _runtime_sources() -> tuple[str, str]:
+    """The child program and the codec, read once from the grader's own tree."""
+    return (HERE / "child.py").read_text(encoding="utf-8"), Path(values.__file__).read_text(encoding="utf-8")
+
+
+def disk_usage(root: Path, max_entries: int) -> tuple[int, int]:
+    """``(bytes allocated, entries)`` beneath ``root``, by an ``fwalk`` that opens every folder relative to
+    its parent and never follows a symlink (a child swapping a folder for a link cannot send the walk
+    elsewhere); stops counting past ``max_entries``."""
+    total = count = 0
+    try:
+        for _dir, dirs, files, dirfd in os.fwalk(root, follow_symlinks=False):
+            for name in (*dirs, *files):
+                count += 1
+                if count > max_entries:
+                    return total, count
+                try:
+                    total += os.stat(name, dir_fd=dirfd, follow_symlinks=False).st_blocks * 512
+                except OSError:
+                    pass
+    except OSError:
+        pass
+    return total, count
+
+
 def _warn_once() -> None:
     import warnings
 
@@ -203,9 +264,11 @@ class Sandbox:
     ) -> None:
         """``launcher(private_dir)`` may return a command prefix (e.g. a bubblewrap invocation) that
         runs the child; the descriptors in ``pass_fds`` must survive it."""
+        procs.harden_grader()
         self.limits = limits or Limits()
         self.launcher = launcher
-        self.private = Path(tempfile.mkdtemp(prefix="deepgrade-sbx-"))
+        self.private = Path(tempfile.mkdtemp(prefix=f"deepgrade-sbx-{os.getpid()}-"))
+        self._finalizer = weakref.finalize(self, shutil.rmtree, str(self.private), True)
         self._proc: subprocess.Popen[bytes] | None = None
         self._token = ""
         self._imported: set[str] = set()
@@ -214,22 +277,26 @@ class Sandbox:
         self._drain: _Drain | None = None
         self._fds: tuple[int, int] = (-1, -1)
         self._output_killed = False
+        self._seq = 0
+        self._spent = 0.0
+        self._call_start = time.monotonic()
+        self._next_poll = self._next_disk = 0.0
         self.starts = 0
-        try:
-            _copy_submission(Path(source), self.private / "sub", self.limits.max_copy_mb * 2**20)
-        except OSError as err:
-            self._broken = Reply("crashed", error=f"could not copy the submission: {err}")
-            (self.private / "sub").mkdir(exist_ok=True)
-        rt = self.private / "rt"
-        rt.mkdir()
-        shutil.copyfile(HERE / "child.py", rt / "_dg_child.py")
-        shutil.copyfile(Path(values.__file__), rt / "_dg_values.py")
-        if harness is not None:
-            shutil.copyfile(harness, rt / "_dg_harness.py")
-        for name in ("home", "tmp", "numba_cache"):
-            (self.private / name).mkdir()
-        self._overlay, self._readable = shared_overlay()
         self.landlock_abi: int | None = None
+        self.isolation: dict[str, Any] = {}
+        try:
+            self._harness = harness.read_text(encoding="utf-8") if harness is not None else None
+            try:
+                _copy_submission(Path(source), self.private / "sub", self.limits.max_copy_mb * MB)
+            except OSError as err:
+                self._broken = Reply("crashed", error=f"could not copy the submission: {err}")
+                (self.private / "sub").mkdir(exist_ok=True)
+            for name in WRITABLE[1:]:
+                (self.private / name).mkdir()
+            self._overlay, self._readable = shared_overlay()
+        except BaseException:
+            self._finalizer()
+            raise
 
     # ---------------------------------------------------------------- life cycle
     def __enter__(self) -> Sandbox:
@@ -242,14 +309,12 @@ class Sandbox:
     def pid(self) -> int | None:
         return self._proc.pid if self._proc is not None else None
 
-    def _config(self, rfd: int, wfd: int) -> Path:
+    def _config(self, rfd: int, wfd: int) -> dict[str, Any]:
         lim = self.limits
-        cfg = {
+        return {
             "parent": os.getpid() if self.launcher is None else 0,
             "rfd": rfd,
             "wfd": wfd,
-            "values": str(self.private / "rt" / "_dg_values.py"),
-            "harness": str(self.private / "rt" / "_dg_harness.py"),
             "submission": str(self.private / "sub"),
             "overlay": [str(self._overlay)],
             "memory_mb": lim.memory_mb,
@@ -258,25 +323,25 @@ class Sandbox:
             "open_files": lim.open_files,
             "processes": lim.processes,
             "landlock": lim.landlock,
+            "seccomp": lim.seccomp,
             "read_paths": self._readable,
-            "write_paths": [str(self.private), *SYSTEM_WRITE],
+            "write_paths": [*(str(self.private / name) for name in WRITABLE), *SYSTEM_WRITE],
         }
-        path = self.private / "rt" / "config.json"
-        path.write_text(json.dumps(cfg))
-        return path
 
-    def _start(self) -> Reply | None:
-        """Start a child and wait for its greeting; returns a failure reply or None."""
+    def _start(self, timeout_s: float) -> Reply | None:
+        """Start a child, send it its runtime and wait for its greeting; returns a failure reply or None."""
         self._kill()
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
         out_r, out_w = os.pipe()
         self._token = uuid.uuid4().hex
-        cfg = self._config(req_r, rep_w)
+        child, codec = _runtime_sources()
+        boot = {"child": child, "values": codec, "harness": self._harness,
+                "config": self._config(req_r, rep_w)}
         try:
             prefix = list(self.launcher(self.private)) if self.launcher is not None else []
             self._proc = subprocess.Popen(
-                [*prefix, sys.executable, "-I", "-S", str(self.private / "rt" / "_dg_child.py"), str(cfg)],
+                [*prefix, sys.executable, "-I", "-S", "-c", BOOTSTRAP, str(req_r), str(rep_w)],
                 cwd=self.private / "sub",
                 env=child_environment(self.private, self._token, self.limits.threads),
                 stdin=subprocess.DEVNULL,
@@ -286,24 +351,36 @@ class Sandbox:
                 start_new_session=True,
                 close_fds=True,
             )
+            procs.LIVE.add(self._proc.pid)
+        except BaseException:
+            for fd in (req_w, rep_r, out_r):
+                os.close(fd)
+            raise
         finally:
             for fd in (req_r, rep_w, out_w):
                 os.close(fd)
         self.starts += 1
         self._fds = (req_w, rep_r)
         self._output_killed = False
-        self._drain = _Drain(out_r, int(self.limits.output_mb * 2**20), self._on_output_limit)
+        self._drain = _Drain(out_r, int(self.limits.output_mb * MB), self._on_output_limit)
         self._drain.start()
         self._imported.clear()
         drain = self._drain
-        reply, failure = self._exchange(None, self.limits.startup_s)
+        deadline = time.monotonic() + timeout_s
+        failure = self._send(boot, deadline, timeout_s, 0)
+        greeting: dict[str, Any] = {}
+        if failure is None:
+            greeting, failure = self._receive(0, deadline, timeout_s, watch=False)
         if failure is not None:
             return replace(failure, error=f"the sandbox did not start: {failure.error}",
                            output_tail=drain.since(0))
-        if reply.get("status") != "ready":
+        if greeting.get("status") != "ready":
             self._kill()
             return Reply("crashed", error="the sandbox did not start: bad greeting")
-        self.landlock_abi = int(reply.get("landlock") or 0)
+        landlock = greeting.get("landlock")
+        self.landlock_abi = landlock if type(landlock) is int else 0
+        self.isolation = {k: greeting.get(k) for k in ("landlock", "seccomp", "capabilities", "subreaper",
+                                                        "threads")}
         if self.limits.landlock and not self.landlock_abi:
             _warn_once()
         return None
@@ -311,16 +388,18 @@ class Sandbox:
     def _on_output_limit(self) -> None:
         self._output_killed = True
         if self._proc is not None:
-            kill_all(self._proc.pid, self._token)
+            procs.kill_all(self._proc.pid, self._token)
 
     def _kill(self) -> None:
         proc, self._proc = self._proc, None
         if proc is not None:
-            kill_all(proc.pid, self._token)
+            procs.kill_all(proc.pid, self._token)
             try:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 pass
+            else:
+                procs.LIVE.discard(proc.pid)
         for fd in self._fds:
             if fd >= 0:
                 try:
@@ -334,8 +413,30 @@ class Sandbox:
 
     def close(self) -> None:
         """Kill the child and everything it started; delete the private folder."""
-        self._kill()
-        shutil.rmtree(self.private, ignore_errors=True)
+        try:
+            self._kill()
+        finally:
+            self._finalizer()
+
+    # ---------------------------------------------------------------- limits
+    def _over_limits(self, *, disk_now: bool = False) -> str:
+        """Why the child must be killed now (its processes' count or memory, its disk), or ""."""
+        now = time.monotonic()
+        lim = self.limits
+        if self._proc is not None and now >= self._next_poll:
+            self._next_poll = now + POLL_S
+            found = procs.related(self._proc.pid, None)
+            if len(found) > lim.processes:
+                return f"process limit ({lim.processes}) of the submission exceeded"
+            if procs.memory_bytes(found) > lim.memory_mb * MB:
+                return f"memory limit ({lim.memory_mb} MB) of the submission exceeded by its processes"
+        if disk_now or now >= self._next_disk:
+            self._next_disk = now + DISK_POLL_S
+            used, entries = disk_usage(self.private, lim.max_files)
+            if used > lim.disk_mb * MB or entries > lim.max_files:
+                self._broken = Reply("crashed", error=f"disk budget ({lim.disk_mb} MB) exceeded")
+                return self._broken.error
+        return ""
 
     # ---------------------------------------------------------------- protocol
     def _death(self) -> Reply:
@@ -362,30 +463,44 @@ class Sandbox:
             why = f"the child exited with code {code} (sys.exit or os._exit in the submission?)"
         return Reply("crashed", error=why)
 
-    def _exchange(
-        self, message: dict[str, Any] | None, timeout_s: float
-    ) -> tuple[dict[str, Any], Reply | None]:
-        """Send ``message`` (None: only read) and read one reply before ``timeout_s``."""
-        deadline = time.monotonic() + timeout_s
-        req_w, rep_r = self._fds
-        if message is not None:
-            data = memoryview(values.pack(json.dumps(message, allow_nan=False).encode("utf-8")))
-            try:
-                while data:
-                    _, ready, _ = select.select([], [req_w], [], max(0.0, deadline - time.monotonic()))
-                    if not ready:
-                        return {}, self._timeout(timeout_s)
-                    data = data[os.write(req_w, data[: 1 << 16]) :]
-            except OSError:
-                return {}, self._death()
+    def _timeout(self, timeout_s: float) -> Reply:
+        self._kill()
+        if timeout_s <= 0 or self._budget_left() <= 0:
+            return Reply("timeout", error=f"time budget of the submission ({self.limits.budget_s:g} s) spent")
+        return Reply("timeout", error=f"no answer within {timeout_s:g} s; the child was killed")
+
+    def _send(self, message: dict[str, Any], deadline: float, timeout_s: float, seq: int) -> Reply | None:
+        """Write one frame numbered ``seq`` before ``deadline``; returns a failure reply or None."""
+        data = memoryview(values.pack(json.dumps({**message, "q": seq}, allow_nan=False).encode("utf-8")))
+        req_w = self._fds[0]
+        try:
+            while data:
+                _, ready, _ = select.select([], [req_w], [], max(0.0, deadline - time.monotonic()))
+                if not ready:
+                    return self._timeout(timeout_s)
+                data = data[os.write(req_w, data[: 1 << 16]) :]
+        except OSError:
+            return self._death()
+        return None
+
+    def _frame(self, deadline: float, timeout_s: float, watch: bool) -> tuple[dict[str, Any], Reply | None]:
+        """Read one whole frame before ``deadline``, checking the limits every ``POLL_S`` if ``watch``."""
+        rep_r = self._fds[1]
         buf = bytearray()
         need, header = 8, True
         while True:
             while len(buf) < need:
                 left = deadline - time.monotonic()
-                ready, _, _ = select.select([rep_r], [], [], max(0.0, left))
-                if not ready:
+                if left <= 0:
                     return {}, self._timeout(timeout_s)
+                ready, _, _ = select.select([rep_r], [], [], min(left, POLL_S) if watch else left)
+                if watch:
+                    reason = self._over_limits()
+                    if reason:
+                        self._kill()
+                        return {}, Reply("crashed", error=reason)
+                if not ready:
+                    continue
                 chunk = os.read(rep_r, min(need - len(buf), 1 << 20))
                 if not chunk:
                     return {}, self._death()
@@ -399,34 +514,66 @@ class Sandbox:
                 return {}, Reply("invalid", error=f"the child sent a malformed reply: {err}")
             header = False
         try:
-            reply = json.loads(bytes(buf[8:]).decode("utf-8"))
+            frame = json.loads(bytes(buf[8:]).decode("utf-8"))
         except (UnicodeDecodeError, ValueError, RecursionError):
-            reply = None
-        if type(reply) is not dict:
+            frame = None
+        if type(frame) is not dict:
             self._kill()
             return {}, Reply("invalid", error="the child sent a malformed reply")
-        return reply, None
+        return frame, None
 
-    def _timeout(self, timeout_s: float) -> Reply:
-        self._kill()
-        return Reply("timeout", error=f"no answer within {timeout_s:g} s; the child was killed")
+    def _receive(
+        self, seq: int, deadline: float, timeout_s: float, watch: bool = True
+    ) -> tuple[dict[str, Any], Reply | None]:
+        """The first frame numbered ``seq``; frames with another number are strays and are dropped."""
+        while True:
+            frame, failure = self._frame(deadline, timeout_s, watch)
+            if failure is not None or frame.get("q") == seq:
+                return frame, failure
 
-    def _ensure_started(self) -> Reply | None:
-        if self._broken is not None:
-            return self._broken
-        if self._proc is None:
-            failure = self._start()
-            if failure is not None and self.starts >= 3:
-                self._broken = failure
-            return failure
-        return None
+    def _synced(
+        self, reply: dict[str, Any], seq: int, deadline: float, timeout_s: float
+    ) -> tuple[dict[str, Any], Reply | None]:
+        """Send a ``sync`` and wait for its acknowledgement; the call's reply is the last frame numbered
+        ``seq`` received before it (a frame forged early is replaced by the real one that follows)."""
+        self._seq += 1
+        sync, nonce = self._seq, secrets.token_hex(16)
+        failure = self._send({"op": "sync", "nonce": nonce}, deadline, timeout_s, sync)
+        while failure is None:
+            frame, failure = self._frame(deadline, timeout_s, True)
+            if failure is not None:
+                break
+            if frame.get("q") == seq:
+                reply = frame
+            elif frame.get("q") == sync and frame.get("nonce") == nonce and frame.get("status") == "synced":
+                return reply, None
+        return {}, failure
 
-    def _request(self, message: dict[str, Any], timeout_s: float) -> Reply:
+    def _request(self, message: dict[str, Any], timeout_s: float, *, timed: bool = False,
+                 max_elements: int | None = None) -> Reply:
         mark = self._drain.total if self._drain is not None else 0
         drain = self._drain
+        root = self._proc.pid if self._proc is not None else 0
+        self._seq += 1
+        seq = self._seq
+        cpu0 = procs.cpu_seconds(procs.related(root, None)) if timed else 0.0
         t0 = time.perf_counter()
-        raw, failure = self._exchange(message, timeout_s)
+        deadline = time.monotonic() + timeout_s
+        failure = self._send(message, deadline, timeout_s, seq)
+        raw: dict[str, Any] = {}
+        if failure is None:
+            raw, failure = self._receive(seq, deadline, timeout_s)
+        if failure is None and timed:
+            raw, failure = self._synced(raw, seq, deadline, timeout_s)
+        cpu = -1.0
+        if timed and failure is None:
+            cpu = max(0.0, procs.cpu_seconds(procs.related(root, None)) - cpu0)
         duration = time.perf_counter() - t0
+        if failure is None:
+            reason = self._over_limits(disk_now=True)
+            if reason:
+                self._kill()
+                failure = Reply("crashed", error=reason)
         tail = drain.since(mark) if drain is not None else ""
         if failure is not None:
             return replace(failure, duration_s=duration, output_tail=tail)
@@ -439,32 +586,57 @@ class Sandbox:
         value = None
         if status == "ok" and "value" in raw:
             try:
-                value = values.decode(raw["value"])
+                extra = {"max_elements": max_elements} if _DECODE_LIMITS and max_elements is not None else {}
+                value = values.decode(raw["value"], **extra)
             except (ValueError, RecursionError) as err:
                 return Reply("invalid", error=f"returned value cannot be graded: {err}",
-                             duration_s=duration, output_tail=tail)
+                             duration_s=duration, output_tail=tail, cpu_s=cpu)
         if status == "crashed":
             self._kill()
-        return Reply(status, value, error, duration, tail)
+        return Reply(status, value, error, duration, tail, cpu)
 
-    def call(self, module: str, target: str, kwargs: dict[str, Any], timeout_s: float) -> Reply:
+    def _budget_left(self) -> float:
+        return self.limits.budget_s - self._spent - (time.monotonic() - self._call_start)
+
+    def call(self, module: str, target: str, kwargs: dict[str, Any], timeout_s: float, *,
+             timed: bool = False, max_elements: int | None = None) -> Reply:
         """Import ``module`` in the child if needed and call ``target`` (a function of the module, or
-        ``"harness.<scenario>"``) with ``kwargs``; ``timeout_s`` bounds the import and the call each."""
+        ``"harness.<scenario>"``) with ``kwargs``; ``timeout_s`` bounds the import and the call each, and
+        the sandbox's time budget bounds both. ``timed``: measure the call's CPU time (``Reply.cpu_s``).
+        ``max_elements`` bounds the size of the returned value (``values.decode``)."""
         if not module.isidentifier() or not all(p.isidentifier() for p in target.split(".")):
             raise ValueError(f"bad module or target name: {module!r}, {target!r}")
         if module in self._fatal:
             return self._fatal[module]
-        failure = self._ensure_started()
-        if failure is not None:
-            return failure
+        self._call_start = time.monotonic()
+        try:
+            return self._call(module, target, kwargs, timeout_s, timed, max_elements)
+        finally:
+            self._spent += time.monotonic() - self._call_start
+
+    def _call(self, module: str, target: str, kwargs: dict[str, Any], timeout_s: float, timed: bool,
+              max_elements: int | None) -> Reply:
+        if self._broken is not None:
+            return self._broken
+        if self._budget_left() <= 0:
+            return self._timeout(0)
+        if self._proc is None:
+            failure = self._start(min(self.limits.startup_s, self._budget_left()))
+            if failure is not None:
+                if self.starts >= 3:
+                    self._broken = failure
+                return failure
         if module not in self._imported:
-            reply = self._request({"op": "import", "module": module}, timeout_s)
+            reply = self._request({"op": "import", "module": module},
+                                  min(timeout_s, max(0.0, self._budget_left())))
             if reply.status in ("timeout", "crashed", "invalid"):
                 self._fatal[module] = replace(reply, error=f"at import: {reply.error}", duration_s=0.0)
                 return replace(reply, error=f"at import: {reply.error}")
             self._imported.add(module)
             if not reply.ok:
                 return reply
+        encoded = values.encode(kwargs)
         return self._request(
-            {"op": "call", "module": module, "target": target, "kwargs": values.encode(kwargs)}, timeout_s
+            {"op": "call", "module": module, "target": target, "kwargs": encoded},
+            min(timeout_s, max(0.0, self._budget_left())), timed=timed, max_elements=max_elements,
         )
