@@ -271,6 +271,8 @@ def main(boot):
 
     harness = load_source("_dg_harness", boot["harness"]) if boot.get("harness") else None
     rfd, wfd = cfg["rfd"], cfg["wfd"]
+    os.set_inheritable(rfd, False)  # a program the submission execs does not hold the channel open
+    os.set_inheritable(wfd, False)
     read, write, dumps, loads = os.read, os.write, json.dumps, json.loads
     pack, unpack, encode, decode = values.pack, values.unpack, values.encode, values.decode
     report["threads"] = len(os.listdir("/proc/self/task"))

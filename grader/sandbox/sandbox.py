@@ -500,6 +500,8 @@ class Sandbox:
                         self._kill()
                         return {}, Reply("crashed", error=reason)
                 if not ready:
+                    if watch and self._root_exited(rep_r):
+                        return {}, self._death()
                     continue
                 chunk = os.read(rep_r, min(need - len(buf), 1 << 20))
                 if not chunk:
@@ -521,6 +523,12 @@ class Sandbox:
             self._kill()
             return {}, Reply("invalid", error="the child sent a malformed reply")
         return frame, None
+
+    def _root_exited(self, rep_r: int) -> bool:
+        """The child is gone and left nothing to read (a process it forked may still hold the pipe)."""
+        if self._proc is None or self._proc.poll() is None:
+            return False
+        return not select.select([rep_r], [], [], 0)[0]
 
     def _receive(
         self, seq: int, deadline: float, timeout_s: float, watch: bool = True
