@@ -32,7 +32,8 @@ time the child reports:
 
 A child that dies, hangs, exceeds a limit or answers garbage is recorded and started again on the next
 call; a module whose import kills or hangs the child is remembered, so each later check of it fails at
-once with the same reason; a submission over its disk budget fails every later call.
+once with the same reason; a child over the disk budget is killed and the next one starts from a fresh
+private folder (a new copy of the submission).
 
 What this does not stop: cgroups are not used (many hosts have cgroup v1 or a read-only tree), so memory
 is polled, not capped, between two polls; memory held in unmapped ``memfd`` files is not counted; without
@@ -267,13 +268,13 @@ class Sandbox:
         procs.harden_grader()
         self.limits = limits or Limits()
         self.launcher = launcher
-        self.private = Path(tempfile.mkdtemp(prefix=f"deepgrade-sbx-{os.getpid()}-"))
-        self._finalizer = weakref.finalize(self, shutil.rmtree, str(self.private), True)
+        self._source = Path(source)
         self._proc: subprocess.Popen[bytes] | None = None
         self._token = ""
         self._imported: set[str] = set()
         self._fatal: dict[str, Reply] = {}
         self._broken: Reply | None = None
+        self._renew = False
         self._drain: _Drain | None = None
         self._fds: tuple[int, int] = (-1, -1)
         self._output_killed = False
@@ -284,16 +285,27 @@ class Sandbox:
         self.starts = 0
         self.landlock_abi: int | None = None
         self.isolation: dict[str, Any] = {}
+        self._harness = harness.read_text(encoding="utf-8") if harness is not None else None
+        self._overlay, self._readable = shared_overlay()
+        self._fresh_private()
+
+    def _fresh_private(self) -> None:
+        """Make the private folder: a copy of the submission and the child's empty writable folders. A
+        folder the child filled past its disk budget is replaced by a new one (the parent never cleans
+        inside a folder the child could write)."""
+        old = getattr(self, "_finalizer", None)
+        if old is not None:
+            old()
+        self.private = Path(tempfile.mkdtemp(prefix=f"deepgrade-sbx-{os.getpid()}-"))
+        self._finalizer = weakref.finalize(self, shutil.rmtree, str(self.private), True)
         try:
-            self._harness = harness.read_text(encoding="utf-8") if harness is not None else None
             try:
-                _copy_submission(Path(source), self.private / "sub", self.limits.max_copy_mb * MB)
+                _copy_submission(self._source, self.private / "sub", self.limits.max_copy_mb * MB)
             except OSError as err:
                 self._broken = Reply("crashed", error=f"could not copy the submission: {err}")
                 (self.private / "sub").mkdir(exist_ok=True)
             for name in WRITABLE[1:]:
                 (self.private / name).mkdir()
-            self._overlay, self._readable = shared_overlay()
         except BaseException:
             self._finalizer()
             raise
@@ -434,8 +446,8 @@ class Sandbox:
             self._next_disk = now + DISK_POLL_S
             used, entries = disk_usage(self.private, lim.max_files)
             if used > lim.disk_mb * MB or entries > lim.max_files:
-                self._broken = Reply("crashed", error=f"disk budget ({lim.disk_mb} MB) exceeded")
-                return self._broken.error
+                self._renew = True
+                return f"disk budget ({lim.disk_mb} MB) exceeded"
         return ""
 
     # ---------------------------------------------------------------- protocol
@@ -629,6 +641,9 @@ class Sandbox:
         if self._budget_left() <= 0:
             return self._timeout(0)
         if self._proc is None:
+            if self._renew:
+                self._renew = False
+                self._fresh_private()
             failure = self._start(min(self.limits.startup_s, self._budget_left()))
             if failure is not None:
                 if self.starts >= 3:
