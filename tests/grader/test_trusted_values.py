@@ -19,17 +19,17 @@ from grader.sandbox import Sandbox
 
 STANDIN = str(Path(__file__).resolve().parent / "standin.py")
 
-# Finds the child's reply pipe in the frames above it, writes its own frame, and dies before the child
-# can answer (so nothing else is left in the pipe).
+# Finds the child's own reply function and the request's number in the frames above it, sends its own
+# frame through it, and dies before the child can answer (so nothing else follows it on the pipe).
 CRAFTED = textwrap.dedent('''
-    import json, os, sys
+    import os, sys
 
     def _send_and_die(value):
         frame = sys._getframe()
         while frame is not None and "wfd" not in frame.f_locals:
             frame = frame.f_back
-        body = json.dumps({"status": "ok", "value": value, "error": ""}).encode()
-        os.write(frame.f_locals["wfd"], frame.f_locals["pack"](body))
+        found = frame.f_locals
+        found["send"]({"q": found["seq"], "status": "ok", "value": value, "error": ""})
         os._exit(0)
 
     def overflow(a, b):
