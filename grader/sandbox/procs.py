@@ -127,20 +127,14 @@ def cpu_seconds(pids: set[int]) -> float:
 def memory_bytes(pids: set[int]) -> int:
     """Resident anonymous and shared-memory bytes of ``pids`` (``RssAnon + RssShmem``; library and file
     pages are left out, memory shared between processes counts once per process)."""
-    total = 0
-    for pid in pids:
-        text = _read(f"{PROC}/{pid}/status")
-        if not text:
-            continue
-        for line in text.splitlines():
-            if line.startswith((b"RssAnon:", b"RssShmem:")):
-                total += int(line.split()[1]) * 1024
-    return total
+    return sum((_status(pid, b"RssAnon:") + _status(pid, b"RssShmem:")) * 1024 for pid in pids)
 
 
 def _status(pid: int, key: bytes) -> int:
+    """A number of /proc/<pid>/status. The last line with ``key`` is the kernel's: the process name, on
+    the first line, is the only text a process sets there."""
     text = _read(f"{PROC}/{pid}/status") or b""
-    for line in text.splitlines():
+    for line in reversed(text.splitlines()):
         if line.startswith(key):
             try:
                 return int(line.split()[1])
