@@ -415,3 +415,57 @@ def test_a_child_that_exits_while_a_fork_holds_its_channel_is_seen_dead(tmp_path
         assert reply.status == "crashed" and "exited with code 0" in reply.error, reply
         assert time.monotonic() - t0 < 5
         assert box.call("m", "ok", {}, 20).value == 1
+
+
+def _run_bpf(prog: list[tuple[int, int, int, int]], arch: int, nr: int, arg0: int = 0) -> int:
+    """A classic-BPF interpreter for the few instructions the filter uses."""
+    data, acc, pc = {0: nr, 4: arch, 16: arg0}, 0, 0
+    while True:
+        code, jt, jf, k = prog[pc]
+        assert 0 <= jt < 256 and 0 <= jf < 256
+        if code == 0x20:
+            acc, pc = data[k], pc + 1
+        elif code == 0x15:
+            pc += 1 + (jt if acc == k else jf)
+        elif code == 0x35:
+            pc += 1 + (jt if acc >= k else jf)
+        else:
+            assert code == 0x06
+            return k
+
+
+@pytest.mark.parametrize(("machine", "arch", "socket_nr", "getpid_nr", "prctl_nr"), [
+    ("x86_64", 0xC000003E, 41, 39, 157),
+    ("aarch64", 0xC00000B7, 198, 172, 167),
+])
+def test_the_seccomp_program_denies_with_eperm_and_allows_the_rest(machine, arch, socket_nr, getpid_nr,
+                                                                    prctl_nr):
+    from grader.sandbox.child import seccomp_program
+
+    prog = seccomp_program(machine)
+    allow, eperm = 0x7FFF0000, 0x00050001
+    assert _run_bpf(prog, arch, socket_nr) == eperm
+    assert _run_bpf(prog, arch, getpid_nr) == allow
+    assert _run_bpf(prog, arch, prctl_nr, 36) == eperm  # PR_SET_CHILD_SUBREAPER
+    assert _run_bpf(prog, arch, prctl_nr, 15) == allow  # PR_SET_NAME
+    assert _run_bpf(prog, 0x40000003, getpid_nr) == eperm  # another architecture's entry point
+    if machine == "x86_64":
+        assert _run_bpf(prog, arch, 0x40000000 | 39) == eperm  # x32
+    assert seccomp_program("riscv64") is None
+
+
+def test_the_sweep_spares_the_graders_own_children(tmp_path):
+    import subprocess
+
+    own = subprocess.Popen(["sleep", "30"])
+    try:
+        box = sandbox(make(tmp_path, m=DAEMON), "process")
+        tag = f"dg-daemon-{uuid.uuid4().hex}"
+        assert box.call("m", "leave", {"tag": tag, "then_exit": True}, 30).status == "crashed"
+        box.close()
+        assert own.poll() is None and holders(tag) == []
+        status = Path("/proc/self/status").read_text()
+        assert "NoNewPrivs:\t0" in status  # the grader itself carries no sandbox mark
+    finally:
+        own.kill()
+        own.wait()
