@@ -29,7 +29,7 @@ import importlib.util
 import inspect
 import shutil
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -148,9 +148,10 @@ class Pool:
             folder = self._scratch / exercise_id
             folder.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src, folder / f"{exercise_id}.py")
+            # a reference child serves every submission of the run: no per-submission time budget
             self._refs[exercise_id] = Sandbox(
-                folder, limits=self.options.limits, harness=self.backend.harness,
-                launcher=self.options.launcher,
+                folder, limits=replace(self.options.limits, budget_s=float("inf")),
+                harness=self.backend.harness, launcher=self.options.launcher,
             )
         return self._refs[exercise_id]
 

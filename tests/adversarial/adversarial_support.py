@@ -73,8 +73,13 @@ def registry_checks() -> list[tuple[str, str, str, float]]:
     return [(ex.id, c.name, c.target, float(c.points)) for ex in chosen for c in ex.checks]
 
 
+# harness scenarios that call one function of the student's module (``module.function`` in EXPECT)
+SCENARIO_FUNCTION = {"harness.sigmoid_without_overflow": "sigmoid"}
+
+
 def is_honest(honest: tuple[str, ...], exercise: str, target: str) -> bool:
-    return exercise in honest or f"{exercise}.{target}" in honest
+    function = SCENARIO_FUNCTION.get(target, target)
+    return exercise in honest or f"{exercise}.{function}" in honest
 
 
 def honest_points(honest: tuple[str, ...]) -> float:
@@ -114,10 +119,13 @@ def isolation_available() -> set[str]:
     return ({"fs"} if abi >= 1 else set()) | ({"signal"} if abi >= 6 else set())
 
 
-def build_hostile(root: Path, out: Path, tag: str, names: set[str] | None = None) -> dict[str, Expect]:
-    """Write the hostile submissions into ``root`` (beside whatever is there); returns their expectations."""
+def build_hostile(root: Path, out: Path, tag: str, names: set[str] | None = None,
+                  sock: Path | None = None) -> dict[str, Expect]:
+    """Write the hostile submissions into ``root`` (beside whatever is there); returns their expectations.
+    ``sock`` is the path of the stand-in daemon's Unix socket (``@SOCK@``)."""
     root.mkdir(parents=True, exist_ok=True)
-    values = {"@TAG@": tag, "@REPO@": str(REPO), "@OUT@": str(out), "@OTHER@": str(root / "perfect")}
+    values = {"@TAG@": tag, "@REPO@": str(REPO), "@OUT@": str(out), "@OTHER@": str(root / "perfect"),
+              "@SOCK@": str(sock or root.parent / f"daemon_{tag}.sock")}
     expects = hostile_expectations()
     chosen = {k: v for k, v in expects.items() if names is None or k in names}
     for student in chosen:

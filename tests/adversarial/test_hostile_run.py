@@ -1,14 +1,21 @@
-"""Every hostile submission of ``submissions/`` (and the generated zips) graded in ONE run with honest ones,
-on the registry's exercises 1, 2 and 5: the run ends within a bound set by its timeouts, honest submissions
-get exactly their points, each hostile one exactly the points of what it answers honestly (computed from
-the registry) with a recorded outcome and reason for what it broke, and nothing outside the sandboxes
-changed (journal, reports folder, grader, other submissions, leftover processes)."""
+"""Every hostile submission of ``submissions/`` (and the generated entries) graded in ONE run with honest
+ones, on the registry's exercises 1, 2 and 5, once under bubblewrap and once with process-level isolation:
+the run ends within a bound set by its timeouts; honest submissions (victims sorted before and after every
+hostile one, and students whose ids look like check names or the grades table's header) get exactly their
+points; each hostile one gets exactly the points of what it answers honestly (computed from the registry),
+with a recorded outcome and reason for what it broke; nothing outside the sandboxes changed (journal,
+reports folder, grader, other submissions, leftover processes, System V IPC objects, a daemon's Unix socket)
+and the secret reaches no report."""
 
 from __future__ import annotations
 
+import os
+import socket
+import threading
 import time
 import uuid
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 from adversarial_support import (
@@ -29,56 +36,129 @@ from adversarial_support import (
     sample_points,
 )
 
+from grader.sandbox import bwrap
+
 HONEST = ("perfect", "partial", "stubs")
+# perfect copies whose ids sort before and after every hostile one, or look like what -k/-m select or like
+# the grades table's header row
+VICTIMS = ("0_first_victim", "zz_last_victim", "ex02_sigmoid", "hidden", "POINTS POSSIBLE")
+SKIPPED_ENTRIES = (".hidden_folder", "__MACOSX", "Thumbs.db", "desktop.ini", "symlinked_entry")
 TIMEOUT_CALLS = 6  # infinite_loop 2, fork_bomb 2, loop_with_handlers 1, numba_slow_compile 1
+SECRET = "instructor-secret-" + uuid.uuid4().hex
+MODES = ("bwrap", "process")
 
 
-@pytest.fixture(scope="module")
-def hostile_run(tmp_path_factory):
-    base = tmp_path_factory.mktemp("hostile")
+class Daemon(threading.Thread):
+    """A stand-in for a privileged daemon's Unix socket (docker.sock): counts the connections it accepts."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(daemon=True)
+        self.path, self.accepted = path, 0
+        self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.server.bind(str(path))
+        os.chmod(path, 0o777)
+        self.server.listen(16)
+        self.server.settimeout(0.2)
+        self.running = True
+
+    def run(self) -> None:
+        while self.running:
+            try:
+                conn, _ = self.server.accept()
+            except OSError:
+                continue
+            self.accepted += 1
+            conn.close()
+
+    def stop(self) -> None:
+        self.running = False
+        self.join(timeout=5)
+        self.server.close()
+
+
+def sysv_objects() -> set[str]:
+    """Keys and ids of the System V shared memory segments, message queues and semaphore sets."""
+    found = set()
+    for kind in ("shm", "msg", "sem"):
+        path = Path("/proc/sysvipc") / kind
+        if path.is_file():
+            found |= {f"{kind}:{' '.join(line.split()[:2])}" for line in path.read_text().splitlines()[1:]}
+    return found
+
+
+def _add_skipped_entries(subs: Path, base: Path) -> None:
+    (subs / ".hidden_folder").mkdir()
+    (subs / ".hidden_folder" / "ex02_sigmoid.py").write_text("def sigmoid(z):\n    return z\n")
+    (subs / "__MACOSX").mkdir()
+    (subs / "__MACOSX" / "._ex02_sigmoid.py").write_bytes(b"\0\5\26\7")
+    (subs / "Thumbs.db").write_bytes(b"\xd0\xcf\x11\xe0")
+    (subs / "desktop.ini").write_text("[.ShellClassInfo]\n")
+    copy_sample(base, "perfect", "outside_perfect")
+    (subs / "symlinked_entry").symlink_to(base / "outside_perfect")
+
+
+@pytest.fixture(scope="module", params=MODES)
+def hostile_run(request, tmp_path_factory):
+    mode = request.param
+    if mode == "bwrap" and bwrap.probe():
+        pytest.skip(f"bubblewrap unusable: {bwrap.probe()}")
+    base = tmp_path_factory.mktemp(f"hostile-{mode}")
     subs, out = base / "subs", base / "out"
     tag = "dg" + uuid.uuid4().hex[:8]
     available = isolation_available()
     subs.mkdir()
     for sample in HONEST:
         copy_sample(subs, sample)
-    expects = build_hostile(subs, out, tag)
+    for victim in VICTIMS:
+        copy_sample(subs, "perfect", victim)
+    _add_skipped_entries(subs, base)
+    daemon = Daemon(base / f"daemon_{tag}.sock")
+    daemon.start()
+    expects = build_hostile(subs, out, tag, sock=daemon.path)
     skipped = {k for k, e in expects.items() if e.needs and e.needs not in available}
     for name in skipped:
         (subs / name).rename(base / f"skipped-{name}")
     planted = [out / f"pwned_{tag}.txt", REPO / "grader" / f"pwned_{tag}.py",
                subs / "perfect" / f"pwned_{tag}.py", base / f"escaped_{tag}.py",
                base.parent / f"escaped_{tag}.py"]
+    ipc_before = sysv_objects()
+    env = {**os.environ, "DEEPGRADE_SECRET": SECRET}
     t0 = time.monotonic()
     try:
-        proc = grade(subs, out, "-n", "2", timeout=900)
+        proc = grade(subs, out, "-n", "2", "--sandbox", mode, timeout=900, env=env)
         elapsed = time.monotonic() - t0
         leftovers = processes_named(tag)
         planted_found = [p for p in planted if p.exists()]
     finally:
         (REPO / "grader" / f"pwned_{tag}.py").unlink(missing_ok=True)
+        daemon.stop()
+    new_ipc = sysv_objects() - ipc_before
     expects = {k: v for k, v in expects.items() if k not in skipped}
-    return proc, journal(out) if (out / "results.jsonl").is_file() else [], expects, elapsed, leftovers, \
-        planted_found, skipped
+    rows = journal(out) if (out / "results.jsonl").is_file() else []
+    return {"proc": proc, "rows": rows, "expects": expects, "elapsed": elapsed, "leftovers": leftovers,
+            "planted": planted_found, "skipped": skipped, "out": out, "ipc": new_ipc,
+            "daemon_accepted": daemon.accepted, "mode": mode}
 
 
 @pytest.mark.slow
 def test_run_finishes_in_bounded_time_and_leaves_nothing_behind(hostile_run):
-    proc, _, expects, elapsed, leftovers, planted, _ = hostile_run
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert len(expects) >= 20
+    run = hostile_run
+    assert run["proc"].returncode == 0, run["proc"].stderr[-3000:]
+    assert len(run["expects"]) >= 30
     # every timed-out call costs TIMEOUT plus the kill; the rest is a few seconds per submission on 2 cores
-    assert elapsed < TIMEOUT_CALLS * (TIMEOUT + 2) + 5 * len(expects), elapsed
-    assert leftovers == [], "processes of the fork bomb or the thread outlived the grading run"
-    assert planted == [], "a submission wrote outside its sandbox"
+    assert run["elapsed"] < TIMEOUT_CALLS * (TIMEOUT + 2) + 5 * len(run["expects"]), run["elapsed"]
+    assert run["leftovers"] == [], "processes of the fork bomb, the thread or a daemon outlived the run"
+    assert run["planted"] == [], "a submission wrote outside its sandbox"
+    assert run["ipc"] == set(), "System V IPC objects outlived their sandbox"
+    assert run["daemon_accepted"] == 0, "a submission reached a Unix socket outside its sandbox"
 
 
 @pytest.mark.slow
 def test_every_check_recorded_once(hostile_run):
-    _, rows, expects, *_ = hostile_run
+    rows, expects = hostile_run["rows"], hostile_run["expects"]
     keys = [(r["student"], r["exercise"], r["check"]) for r in rows]
     assert len(keys) == len(set(keys)), "a record was journaled twice (forged or duplicated)"
-    students = {*expects, *HONEST}
+    students = {*expects, *HONEST, *VICTIMS}
     per_student = defaultdict(int)
     for student, _, _ in keys:
         per_student[student] += 1
@@ -87,18 +167,19 @@ def test_every_check_recorded_once(hostile_run):
 
 @pytest.mark.slow
 def test_honest_submissions_get_exactly_their_points(hostile_run):
-    _, rows, *_ = hostile_run
     totals = defaultdict(float)
-    for r in rows:
+    for r in hostile_run["rows"]:
         totals[r["student"]] += r["points"]
-    assert honest_points(SUBSET) == 18.0
+    full = honest_points(SUBSET)
+    assert full >= 18.0 and 0 < sample_points("partial") < full
     assert {s: totals[s] for s in HONEST} == {s: sample_points(s) for s in HONEST}
-    assert totals["perfect"] == 18.0 and totals["partial"] == 13.0
+    assert totals["perfect"] == full
+    assert {v: totals[v] for v in VICTIMS} == dict.fromkeys(VICTIMS, full)
 
 
 @pytest.mark.slow
 def test_hostile_submissions_get_only_what_they_earned_honestly(hostile_run):
-    _, rows, expects, *_ = hostile_run
+    rows, expects = hostile_run["rows"], hostile_run["expects"]
     targets = {(ex, check): target for ex, check, target, _ in registry_checks()}
     by_student = defaultdict(list)
     for r in rows:
@@ -128,5 +209,69 @@ def test_suite_covers_the_issue_list():
                 "systemexit_in_function", "osexit_in_function", "keyboard_interrupt", "infinite_loop",
                 "loop_with_handlers", "memory_bomb", "fork_bomb", "thread_left_running", "big_output",
                 "write_outside", "read_solutions", "segfault", "numba_slow_compile", "bad_notebook",
-                "zip_bomb", "zip_slip", ODD_NAME}
+                "zip_bomb", "zip_slip", ODD_NAME,
+                # issue 19's red team
+                "rewrite_runtime", "site_solutions", "kernels_delegate", "broadcast_reply", "memory_split",
+                "disk_fill", "sysv_ipc", "unix_socket", "double_fork_env", "secret_thief", "poisoned_reasons"}
     assert required <= names
+
+
+@pytest.mark.slow
+def test_the_secret_reaches_no_record_and_no_report(hostile_run):
+    leaks = [str(p.relative_to(hostile_run["out"])) for p in hostile_run["out"].rglob("*")
+             if p.is_file() and SECRET.encode() in p.read_bytes()]
+    assert leaks == []
+    thief = [r["reason"] for r in hostile_run["rows"] if r["student"] == "secret_thief" and r["reason"]]
+    assert thief and all(SECRET not in reason for reason in thief)
+
+
+@pytest.mark.slow
+def test_every_entry_is_graded_or_recorded_as_skipped(hostile_run):
+    import csv
+
+    path = hostile_run["out"] / "skipped.csv"
+    assert path.is_file()
+    with path.open(encoding="utf-8", newline="") as fh:
+        recorded = {row["entry"]: row["reason"] for row in csv.DictReader(fh)}
+    assert set(SKIPPED_ENTRIES) <= set(recorded)
+    assert all(recorded[e] for e in SKIPPED_ENTRIES)
+    assert "symbolic link" in recorded["symlinked_entry"]
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@pytest.mark.slow
+def test_reports_neutralise_formulas_and_show_student_text_as_code(hostile_run):
+    import csv
+
+    out = hostile_run["out"]
+    for table in out.glob("*.csv"):
+        with table.open(encoding="utf-8", newline="") as fh:
+            for row in csv.reader(fh):
+                for cell in row:
+                    if cell.startswith(FORMULA_START):
+                        float(cell)  # only a number may start with a sign
+    header_rows = 0
+    with (out / "grades.csv").open(encoding="utf-8", newline="") as fh:
+        header_rows = sum(1 for row in csv.reader(fh) if row and row[0] == "POINTS POSSIBLE")
+    assert header_rows == 1
+    feedback = "\n".join(p.read_text(encoding="utf-8") for p in (out / "feedback").glob("*poisoned*"))
+    assert "phish.example" in feedback
+    assert outside_code(feedback, ("phish.example", "evil.example", "<b>")) == []
+
+
+def outside_code(markdown: str, needles: tuple[str, ...]) -> list[str]:
+    """Lines where a needle appears outside a fenced block, an indented block or an inline code span."""
+    found, fenced = [], False
+    for line in markdown.splitlines():
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+            continue
+        if fenced or line.startswith("    "):
+            continue
+        for needle in needles:
+            at = line.find(needle)
+            if at >= 0 and line[:at].count("`") % 2 == 0:
+                found.append(line)
+    return found
