@@ -1,7 +1,8 @@
 """Values across the sandbox boundary: tagged JSON, arrays as base64 bytes with dtype and shape.
 
-The same file runs on both sides: the trusted parent imports it as ``grader.values``; the sandbox copies it
-into the child's private folder (it imports only the standard library and NumPy). Nothing is pickled or
+The same file runs on both sides: the trusted parent imports it as ``grader.values``; the sandbox sends its
+source to the child through the request pipe, where it runs from memory (it imports only the standard
+library and NumPy). Nothing is pickled or
 evaluated. ``decode`` rebuilds only plain ``None``/``bool``/``int``/``float``/``str``/``list``/``tuple``/
 ``dict`` and base-class ``numpy.ndarray`` of dtype float64, int64 or bool, so an object with a lying
 ``__eq__``, ``__float__`` or ``__array__`` can never reach the comparison. Anything else, a malformed
