@@ -3,12 +3,16 @@
 ``launcher(private)`` returns the command prefix that ``Sandbox`` puts before the child's interpreter:
 a new mount namespace whose root is an empty tmpfs holding only
 
-* read-only binds of the system (``/usr``, ``/lib*``, ``/bin``, a few files of ``/etc``, the CPU
-  description in ``/sys``), the Python installation (``sys.base_prefix``), the virtual environment's
-  interpreter links and ``pyvenv.cfg``, the child's package overlay and every site-packages entry it
-  links to (``overlay.readable_paths``);
-* the submission's private folder, read-write: the only writable place besides ``/tmp`` (a tmpfs of
-  64 MB where bubblewrap can cap it) and ``/dev/null``-style devices;
+* read-only binds of what ``overlay.readable_paths`` allows: the system (``/usr``, ``/lib*``, ``/bin``,
+  split around any site-packages folder or project tree beneath them), a few files of ``/etc``, the CPU
+  description in ``/sys``, the interpreter binary and its shared library, each standard-library entry
+  (never ``sys.base_prefix`` wholesale, never a site-packages folder), the virtual environment's
+  interpreter links and ``pyvenv.cfg``, the child's package overlay and the entries it links to (NumPy,
+  Numba, llvmlite);
+* the submission's private folder as one tmpfs capped at ``PRIVATE_BYTES`` (where bubblewrap can cap
+  it) holding the child's writable folders (``home``, ``tmp``, ``numba_cache``) and the submission's
+  copy ``sub`` bound read-only: nothing the child writes reaches the disk, and ``/tmp`` is another capped
+  tmpfs; ``/dev/null``-style devices;
 
 and new user, PID, network, IPC, UTS and cgroup namespaces (``--unshare-all``): no network interface
 but a loopback that is down, no view of the grader's processes, and every process of the child dies
@@ -31,7 +35,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from grader.errors import UsageError
-from grader.sandbox.overlay import shared_overlay
+from grader.sandbox.overlay import allowed_beneath, hidden_paths, python_paths, shared_overlay
 
 MODES = ("auto", "bwrap", "process")
 SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
@@ -45,6 +49,8 @@ PROCESS_ONLY_WARNING = (
 )
 
 TMP_BYTES = 64 * 2**20  # the namespace's /tmp lives in memory
+PRIVATE_BYTES = 256 * 2**20  # all the child writes (home, tmp, Numba's cache), in memory; Limits.disk_mb
+PRIVATE_DIRS = ("home", "tmp", "numba_cache")  # sandbox.WRITABLE without "sub", which is read-only
 Launcher = Callable[[Path], Sequence[str]]
 
 
@@ -61,44 +67,53 @@ def _link_chain(path: Path) -> tuple[list[tuple[str, str]], Path]:
     return links, current
 
 
-def _system_args() -> list[str]:
+def _covered(path: str, bound: list[str]) -> bool:
+    return any(path == b or path.startswith(b.rstrip("/") + "/") for b in bound)
+
+
+def _ro_binds(paths: list[str], bound: list[str]) -> list[str]:
+    """``--ro-bind`` arguments for the paths not already beneath a bound one (``bound`` grows)."""
+    args: list[str] = []
+    for path in sorted(paths, key=lambda p: (p.count("/"), p)):
+        if os.path.exists(path) and not _covered(path, bound):
+            args += ["--ro-bind", path, path]
+            bound.append(path)
+    return args
+
+
+def _system_args(bound: list[str]) -> list[str]:
     args: list[str] = []
     for path in SYSTEM:
         if os.path.islink(path):
             args += ["--symlink", os.readlink(path), path]
-        elif os.path.isdir(path):
-            args += ["--ro-bind", path, path]
+    args += _ro_binds(allowed_beneath([p for p in SYSTEM if not os.path.islink(p)], hidden_paths()), bound)
     for path in (*ETC, *SYS):
         if os.path.exists(path):
             args += ["--ro-bind", path, path]
     return args
 
 
-def _python_args() -> list[str]:
-    """The interpreter as the child starts it (``sys.executable`` and its links), its installation and
-    the virtual environment's ``pyvenv.cfg``, never the rest of the environment's folder."""
+def _python_args(bound: list[str]) -> list[str]:
+    """The interpreter as the child starts it (``sys.executable`` and its links), its shared library and
+    standard library entry by entry, and the virtual environment's ``pyvenv.cfg``; never the rest of the
+    installation or of the environment's folder."""
     args: list[str] = []
-    covered = [Path(p) for p in (sys.base_prefix, *SYSTEM)]
-    links, real = _link_chain(Path(sys.executable))
+    links, _real = _link_chain(Path(sys.executable))
     for target, link in links:
         args += ["--symlink", target, link]
-    if not any(real == c or c in real.parents for c in covered):
-        args += ["--ro-bind", str(real), str(real)]
-    args += ["--ro-bind", sys.base_prefix, sys.base_prefix]
+    args += _ro_binds(python_paths(), bound)
     cfg = Path(sys.prefix) / "pyvenv.cfg"
     if sys.prefix != sys.base_prefix and cfg.is_file():
         args += ["--ro-bind", str(cfg), str(cfg)]
     return args
 
 
-def _overlay_args() -> list[str]:
+def _overlay_args(bound: list[str]) -> list[str]:
+    """The overlay folder and the site-packages entries its links point to."""
     overlay, readable = shared_overlay()
     args = ["--ro-bind", str(overlay), str(overlay)]
-    skip = {sys.base_prefix, *SYSTEM, *ETC, "/etc", "/proc", "/sys", "/dev", "/dev/urandom", "/dev/random"}
-    for path in readable:
-        if path not in skip and path != str(overlay):
-            args += ["--ro-bind", path, path]
-    return args
+    links = [str(link.resolve()) for link in overlay.iterdir() if link.is_symlink()]
+    return args + _ro_binds([p for p in links if p in readable], bound)
 
 
 @functools.cache
@@ -113,27 +128,34 @@ def _has_size_option(executable: str) -> bool:
 
 @functools.cache
 def _static_args(executable: str) -> tuple[str, ...]:
+    bound: list[str] = []
     return (
         executable,
         "--unshare-all",
         "--die-with-parent",
         "--cap-drop", "ALL",
         "--hostname", "sandbox",
-        *_system_args(),
+        *_system_args(bound),
         "--proc", "/proc",
         "--dev", "/dev",
         *(["--size", str(TMP_BYTES)] if _has_size_option(executable) else []),
         "--tmpfs", "/tmp",
-        *_python_args(),
-        *_overlay_args(),
+        *_python_args(bound),
+        *_overlay_args(bound),
     )
 
 
 def command_prefix(private: Path, executable: str = "bwrap") -> list[str]:
-    """The bubblewrap prefix for a child whose private folder is ``private`` (bound read-write, and the
-    working directory is its ``sub`` folder)."""
+    """The bubblewrap prefix for a child whose private folder is ``private``: a tmpfs capped at
+    ``PRIVATE_BYTES`` mounted there, holding empty writable ``PRIVATE_DIRS`` and the submission's copy
+    ``private/sub`` bound read-only, which is the working directory. bubblewrap applies its arguments in
+    order, so the tmpfs is mounted before the folders are made in it and ``sub`` is bound over them."""
     private = Path(private).resolve()
-    return [*_static_args(executable), "--bind", str(private), str(private), "--chdir", str(private / "sub")]
+    sub = str(private / "sub")
+    size = ["--size", str(PRIVATE_BYTES)] if _has_size_option(executable) else []
+    dirs = [arg for name in PRIVATE_DIRS for arg in ("--dir", str(private / name))]
+    return [*_static_args(executable), *size, "--tmpfs", str(private), *dirs, "--dir", sub,
+            "--ro-bind", sub, sub, "--chdir", sub]
 
 
 @functools.cache
