@@ -8,7 +8,9 @@ value, taken, in order of precedence, from:
 2. ``check.expected``, the report's published value;
 3. for a public check, ``grader/data/public_expected.json``, generated from ``solutions/`` by
    ``python -m grader.expected --write`` so that the student bundle can self-check without ``solutions/``;
-4. for a hidden check, the same target run here on ``solutions/`` (float64).
+4. for a hidden check, the same target run here on ``solutions/`` (float64), found by ``solutions_dir``:
+   the source checkout's ``solutions/`` next to ``grader/`` (editable or source runs), else the folder
+   named by ``DEEPGRADE_SOLUTIONS`` (a wheel install ships no ``solutions/``).
 
 ``call_target`` runs a target on a module in this process: use it only on trusted modules (solutions,
 reference modules); student code goes through the sandbox.
@@ -19,7 +21,9 @@ from __future__ import annotations
 import argparse
 import copy
 import importlib
+import importlib.util
 import json
+import os
 import sys
 from dataclasses import dataclass
 from functools import cache
@@ -28,12 +32,15 @@ from types import ModuleType
 from typing import Any
 
 from grader import harness, values, verdicts
+from grader.errors import UsageError
 from grader.model import Check, Exercise
 from grader.registry import EXERCISES, EXPECTED_KEY
 from grader.seeds import check_seed
 from grader.seeds import secret as default_secret
 
 PUBLIC_EXPECTED = Path(__file__).resolve().parent / "data" / "public_expected.json"
+CHECKOUT_SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
+SOLUTIONS_ENV = "DEEPGRADE_SOLUTIONS"
 
 
 @dataclass(frozen=True)
@@ -78,8 +85,48 @@ def _public_table() -> dict[str, Any]:
     return json.loads(PUBLIC_EXPECTED.read_text(encoding="utf-8"))
 
 
+def solutions_dir() -> Path:
+    """The instructor's ``solutions/`` folder: the source checkout's, else ``$DEEPGRADE_SOLUTIONS``.
+    Raises ``UsageError`` (one line, saying how to set it) when neither is a solutions package."""
+    if (CHECKOUT_SOLUTIONS / "__init__.py").is_file():
+        return CHECKOUT_SOLUTIONS
+    named = os.environ.get(SOLUTIONS_ENV, "")
+    if not named:
+        raise UsageError(
+            f"hidden checks need the instructor's solutions/ folder: set {SOLUTIONS_ENV}=/path/to/solutions "
+            "(the source checkout's), or grade with --public-only"
+        )
+    folder = Path(named).expanduser().resolve()
+    if not (folder / "__init__.py").is_file():
+        raise UsageError(f"{SOLUTIONS_ENV}={named} is not a solutions/ folder (no __init__.py in it)")
+    return folder
+
+
+def _solutions_package() -> None:
+    """Make ``solutions`` the package of ``solutions_dir()`` in ``sys.modules`` (imported from there
+    even when a wheel install or the working directory would find another or none)."""
+    folder = solutions_dir()
+    loaded = sys.modules.get("solutions")
+    if loaded is not None:
+        where = [Path(p).resolve() for p in getattr(loaded, "__path__", [])]
+        if folder not in where:
+            raise UsageError(f"solutions was imported from {where[0] if where else '?'}, not {folder}")
+        return
+    spec = importlib.util.spec_from_file_location(
+        "solutions", folder / "__init__.py", submodule_search_locations=[str(folder)]
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["solutions"] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules["solutions"]
+        raise
+
+
 def solution_module(exercise_id: str) -> ModuleType:
-    """The trusted solution module of an exercise (absent from the student bundle)."""
+    """The trusted solution module of an exercise (absent from the wheel and the student bundle)."""
+    _solutions_package()
     return importlib.import_module(f"solutions.{exercise_id}")
 
 

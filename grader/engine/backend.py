@@ -5,7 +5,8 @@ A backend module provides ``EXERCISES``, ``make_case(exercise, check, *, student
 an object with ``inputs`` and ``expected``, ``judge(check, expected, got) -> (Outcome, detail)``,
 ``feedback(exercise, check, outcome, detail, lang) -> str``, ``secret() -> str``, ``HARNESS`` (path of the
 scenarios file copied into the child) and ``reference_module(exercise_id) -> Path`` (the module that timing
-checks race against).
+checks race against); optionally ``check_ready(*, hidden)``, which raises ``UsageError`` when grading cannot
+start (the default backend: hidden checks without the instructor's ``solutions/``).
 """
 
 from __future__ import annotations
@@ -52,6 +53,14 @@ class Backend:
     def reference_module(self, exercise_id: str) -> Path:
         return Path(self.module.reference_module(exercise_id))
 
+    def check_ready(self, *, hidden: bool) -> None:
+        """Raise ``UsageError`` before grading starts when this install lacks what the checks need (the
+        default backend: the instructor's ``solutions/`` for hidden checks), instead of on every check.
+        A stand-in module may define ``check_ready(*, hidden)`` too."""
+        ready = getattr(self.module, "check_ready", None)
+        if ready is not None:
+            ready(hidden=hidden)
+
     @property
     def module_names(self) -> Sequence[str]:
         return [e.id for e in self.exercises]
@@ -65,6 +74,12 @@ class _Default:
     def __init__(self) -> None:
         self.registry = importlib.import_module("grader.registry")
         self.EXERCISES = self.registry.EXERCISES
+
+    def check_ready(self, *, hidden: bool) -> None:
+        if hidden:
+            from grader.expected import solutions_dir
+
+            solutions_dir()
 
     def make_case(self, exercise: Exercise, check: Check, *, student_id: str, secret: str) -> Any:
         from grader.expected import make_case
@@ -87,7 +102,10 @@ class _Default:
         return secret()
 
     def reference_module(self, exercise_id: str) -> Path:
-        return GRADER / "reference" / f"{exercise_id}.py"
+        """``grader/reference/<id>_standalone.py`` when there is one (a reference child cannot import
+        ``kernels/``: it runs with the students' allow-list), else ``grader/reference/<id>.py``."""
+        standalone = GRADER / "reference" / f"{exercise_id}_standalone.py"
+        return standalone if standalone.is_file() else GRADER / "reference" / f"{exercise_id}.py"
 
 
 _CACHE: dict[str, Backend] = {}
