@@ -1,8 +1,9 @@
 """Operating-system isolation with bubblewrap: a child cannot read ``solutions/``, the grader's files or
 another submission by absolute path, cannot write into the reports, cannot reach a TCP server, and does
-not see the grader's processes. Each attack is run twice: without bubblewrap (and without Landlock) it
-succeeds, which shows the probe can fail; with bubblewrap it is stopped. Skipped where bubblewrap cannot
-run (CI installs it). UDP is shown too: Landlock does not cover it, the network namespace does."""
+not see the grader's processes. Each attack is run twice: without bubblewrap (and without Landlock or
+seccomp) it succeeds, which shows the probe can fail; with bubblewrap it is stopped. Skipped where
+bubblewrap cannot run (CI installs it). UDP is shown too: Landlock does not cover it, the network
+namespace does. The child's writes stay in a capped tmpfs, and the submission's copy is read-only."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 from adversarial_support import REPO, SAMPLES
 
-from grader.sandbox import Limits, Sandbox, bwrap
+from grader.sandbox import Limits, Sandbox, bwrap, overlay
 
 needs_bwrap = pytest.mark.skipif(bool(bwrap.probe()), reason=f"bubblewrap unusable: {bwrap.probe()}")
 
@@ -73,7 +74,7 @@ def _probe(tmp_path: Path, launcher) -> dict:
         udp.bind(("127.0.0.1", 0))
         udp.settimeout(2)
         ports = {"port": server.getsockname()[1], "udp_port": udp.getsockname()[1]}
-        with Sandbox(sub, limits=Limits(landlock=False), launcher=launcher) as box:
+        with Sandbox(sub, limits=Limits(landlock=False, seccomp=False), launcher=launcher) as box:
             reply = box.call("spy", "probe", {"reads": reads, "writes": writes, **ports}, 30)
         try:
             received = udp.recv(16) == b"leak"
@@ -87,13 +88,68 @@ def test_prefix_binds_neither_the_project_nor_the_output(tmp_path):
     prefix = bwrap.command_prefix(tmp_path / "private", "bwrap")
     assert {"--unshare-all", "--die-with-parent"} <= set(prefix)
     assert prefix[prefix.index("--cap-drop") + 1] == "ALL"
-    writable = [prefix[i + 1] for i, a in enumerate(prefix) if a == "--bind"]
-    assert writable == [str((tmp_path / "private").resolve())]
+    assert "--bind" not in prefix  # nothing of the host is writable: the private folder is a tmpfs
     sources = [prefix[i + 1] for i, a in enumerate(prefix) if a in ("--ro-bind", "--bind")]
     inside = [Path(s) for s in sources if Path(s) == REPO or REPO in Path(s).parents]
     venv = Path(sys.prefix)
     assert all(venv in p.parents for p in inside), [p for p in inside if venv not in p.parents]
     assert not any(p.name in ("solutions", "grader", "deepgrade") or "__editable__" in p.name for p in inside)
+    sites = overlay.site_dirs()
+    assert sys.base_prefix not in sources and not [s for s in sources if Path(s) in sites]
+    in_site = [Path(s) for s in sources if Path(s).parent in sites]
+    assert in_site and all(p.name in overlay.ALLOWED for p in in_site), in_site
+
+
+def test_private_folder_is_a_capped_tmpfs_with_the_submission_read_only(tmp_path):
+    private = (tmp_path / "private").resolve()
+    prefix = bwrap.command_prefix(private, "bwrap")
+    size = ["--size", str(bwrap.PRIVATE_BYTES)] if bwrap._has_size_option("bwrap") else []
+    dirs = [a for name in ("home", "tmp", "numba_cache") for a in ("--dir", str(private / name))]
+    sub = str(private / "sub")
+    expected = [*size, "--tmpfs", str(private), *dirs, "--dir", sub, "--ro-bind", sub, sub, "--chdir", sub]
+    assert prefix[-len(expected):] == expected
+
+
+WRITER = '''
+import os
+
+
+def write(megabytes):
+    seen = {}
+    for name in ("home", "tmp", "numba_cache", "sub"):
+        path = os.path.join(os.path.dirname(os.getcwd()), name, "planted")
+        try:
+            with open(path, "w") as fh:
+                fh.write("x")
+            seen[name] = "written"
+        except OSError as err:
+            seen[name] = err.strerror
+    try:
+        with open(os.path.join(os.environ["HOME"], "fill"), "wb") as fh:
+            for _ in range(megabytes):
+                fh.write(bytes(1 << 20))
+        seen["fill"] = "written"
+    except OSError as err:
+        seen["fill"] = err.strerror
+    return seen
+'''
+
+
+@needs_bwrap
+def test_child_writes_stay_in_memory_and_are_capped(tmp_path):
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "writer.py").write_text(WRITER)
+    limits = Limits(file_mb=1024, disk_mb=4096)
+    with Sandbox(sub, limits=limits, launcher=bwrap.launcher()) as box:
+        reply = box.call("writer", "write", {"megabytes": bwrap.PRIVATE_BYTES // 2**20 + 16}, 60)
+        on_disk = sorted(str(p.relative_to(box.private)) for p in box.private.rglob("*") if p.is_file())
+    assert reply.ok, reply
+    assert reply.value["sub"] == "Read-only file system", reply.value
+    assert {reply.value[k] for k in ("home", "tmp", "numba_cache")} == {"written"}, reply.value
+    if bwrap._has_size_option("bwrap"):
+        assert reply.value["fill"] == "No space left on device", reply.value
+    assert on_disk == ["sub/writer.py"], on_disk
 
 
 @needs_bwrap
@@ -113,7 +169,7 @@ def _grade(tmp_path: Path, mode: str) -> subprocess.CompletedProcess:
         subs.mkdir()
         (subs / "alice").mkdir()
         (subs / "alice" / "ex02_sigmoid.py").write_text((SAMPLES / "perfect" / "ex02_sigmoid.py").read_text())
-    env = {**os.environ, "PATH": str(tmp_path)}  # no bwrap on this PATH
+    env = {**os.environ, "PATH": str(tmp_path), "DEEPGRADE_SECRET": "test-secret"}  # no bwrap on this PATH
     cmd = [sys.executable, "-m", "grader.cli", "grade", str(subs), "--out", str(tmp_path / f"out-{mode}"),
            "--sandbox", mode, "-k", "ex02_sigmoid and report_values", "--no-progress", "--timeout", "20"]
     return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
