@@ -1,11 +1,17 @@
 """Per-student feedback: a Markdown page in the chosen language, one section per exercise with its
-points, every check's message and the report sections to reread."""
+points, every check's message and the report sections to reread.
+
+Every string that can come from a student (the id, a reason or the part of a message that quotes it) is
+written as an inline code span, one line, invisible and control characters removed, fenced with more
+backticks than it holds: Markdown links, images and HTML in it are shown as text, never rendered.
+"""
 
 from __future__ import annotations
 
 import html
 import itertools
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -19,6 +25,10 @@ _T = {
     "reread": Text("À relire", "To reread"),
     "section": Text("section", "section"),
     "all_passed": Text("Tous les tests sont réussis.", "All checks passed."),
+    "incomplete": Text(
+        "Correction incomplète : {have} tests sur {expected} enregistrés ; ce total n'est pas définitif.",
+        "Grading incomplete: {have} of {expected} checks recorded; this total is not final.",
+    ),
 }
 _OUTCOME = {
     Outcome.PASSED: Text("réussi", "passed"),
@@ -34,9 +44,24 @@ _OUTCOME = {
 }
 
 
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+_BACKTICKS = re.compile("`+")
+
+
 def _md(text: str) -> str:
-    """Student-controlled text as inert Markdown: HTML escaped, one line."""
+    """Trusted text (the grader's words, registry names) as one line of Markdown, HTML escaped."""
     return html.escape(" ".join(str(text).split()), quote=False).replace("|", "\\|")
+
+
+def code(text: str) -> str:
+    """Text from a student as an inline code span: one line, invisible and control characters removed,
+    fenced with one backtick more than its longest run (so no backtick in it can close the span)."""
+    flat = " ".join(_INVISIBLE.sub(" ", str(text)).split())
+    if not flat:
+        return "` `"
+    fence = "`" * (max((len(run) for run in _BACKTICKS.findall(flat)), default=0) + 1)
+    pad = " " if flat.startswith("`") or flat.endswith("`") else ""
+    return f"{fence}{pad}{flat}{pad}{fence}"
 
 
 def cell_text(value: object) -> str:
@@ -46,7 +71,7 @@ def cell_text(value: object) -> str:
 
 def check_text(row: Mapping[str, Any], lang: str) -> str:
     """What to tell the student about one check: its message in ``lang``, or else the outcome in words
-    and the recorded reason."""
+    and the recorded reason (plain text, for Gradescope)."""
     message = cell_text(row["message_fr" if lang == "fr" else "message_en"])
     if message:
         return message
@@ -54,8 +79,33 @@ def check_text(row: Mapping[str, Any], lang: str) -> str:
     return outcome_label(row["outcome"], lang) + (f": {reason}" if reason else "")
 
 
+def check_markdown(row: Mapping[str, Any], lang: str) -> str:
+    """``check_text`` as Markdown: the grader's words as text, what came from the student as code.
+
+    A message quotes the recorded reason (``grader.messages``: ``detail`` without its final period): that
+    part becomes code. A message that holds a reason it does not visibly quote is code as a whole, since
+    which part came from the student cannot be told."""
+    message = cell_text(row["message_fr" if lang == "fr" else "message_en"])
+    reason = cell_text(row["reason"])
+    if not message:
+        return _md(outcome_label(row["outcome"], lang)) + (f": {code(reason)}" if reason else "")
+    if not reason:
+        return _md(message)
+    quoted = reason.rstrip(".").strip()
+    if quoted and quoted in message:
+        before, _, after = message.partition(quoted)
+        gap_before, gap_after = " " * before[-1:].isspace(), " " * after[:1].isspace()
+        return f"{_md(before)}{gap_before}{code(quoted)}{gap_after}{_md(after)}"
+    return code(message)
+
+
 def _num(value: float) -> str:
     return f"{value:g}"
+
+
+def incomplete_text(have: int, expected: int, lang: str) -> str:
+    """The warning for a student whose grading did not finish, in ``lang``."""
+    return _T["incomplete"](lang).format(have=have, expected=expected)
 
 
 def outcome_label(outcome: str, lang: str) -> str:
@@ -68,20 +118,24 @@ def feedback_markdown(
     rows: Sequence[Mapping[str, Any]],
     lang: str,
     sections: Mapping[tuple[str, str], str] | None = None,
+    incomplete: tuple[int, int] | None = None,
 ) -> str:
     """The feedback page of one student from its records of the long table (messages included, a
     ``missing`` record for each check with no result), grouped by exercise in the order given.
-    ``sections`` maps (exercise, check) to the report section of the check, when the registry is at hand."""
+    ``sections`` maps (exercise, check) to the report section of the check, when the registry is at hand;
+    ``incomplete`` is (checks recorded, checks planned) when the student's grading did not finish."""
     sections = sections or {}
     colon = " :" if lang == "fr" else ":"  # French typography spaces the colon
     total, possible = math.fsum(r["points"] for r in rows), math.fsum(r["max_points"] for r in rows)
     lines = [
-        f"# {_T['title'](lang)} {_md(student)}",
+        f"# {_T['title'](lang)} {code(student)}",
         "",
         f"**{_T['total'](lang)}{colon} {_num(total)} / {_num(possible)} {_T['points'](lang)}**",
         "",
     ]
-    if all(r["outcome"] == Outcome.PASSED for r in rows):
+    if incomplete is not None:
+        lines += [f"**{incomplete_text(*incomplete, lang)}**", ""]
+    elif all(r["outcome"] == Outcome.PASSED for r in rows):
         lines += [_T["all_passed"](lang), ""]
     for exercise, group in itertools.groupby(rows, key=lambda r: r["exercise"]):
         checks = list(group)
@@ -93,7 +147,7 @@ def feedback_markdown(
             mark = "✅" if row["outcome"] == Outcome.PASSED else "❌"
             hidden = f" ({_T['hidden'](lang)})" if row["hidden"] else ""
             points = f"{_num(row['points'])} / {_num(row['max_points'])}"
-            text = _md(check_text(row, lang))
+            text = check_markdown(row, lang)
             lines.append(f"- {mark} {_md(row['check'])}{hidden}, {points}{colon} {text}")
             section = sections.get((exercise, row["check"]))
             if row["outcome"] != Outcome.PASSED and section and section not in reread:

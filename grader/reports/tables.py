@@ -5,17 +5,22 @@ Maximum points come from the results themselves: the engine records every check 
 failed ones included, so the points possible of a check is its ``max_points`` and the points possible of
 an exercise is the sum over its checks. A student with no record of a check scores 0 on it.
 If a check was recorded twice for a student (a resumed run), the last record wins.
+
+With the run's plan (``grader.reports.plan``), a student with fewer recorded checks than planned gets the
+status ``incomplete (86/88 checks)``, and a planned student with no record at all still gets a row.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from grader.model import CheckResult, Outcome
+from grader.reports.plan import check_key, completeness
 
 LONG_COLUMNS = (
     "student",
@@ -29,11 +34,40 @@ LONG_COLUMNS = (
     "hidden",
 )
 POINTS_POSSIBLE = "POINTS POSSIBLE"
+# A student id that reads as the header row (any case, spacing or punctuation) is written with this suffix
+# in the grades table; so is an id already ending with it, which keeps the renaming one-to-one.
+STUDENT_SUFFIX = " (student)"
 # Outcomes that say something went wrong with the submission as a whole rather than with one answer.
 PROBLEMS = (Outcome.SYNTAX_ERROR, Outcome.IMPORT_ERROR, Outcome.TIMEOUT, Outcome.CRASHED)
 
 
 Results = Sequence[CheckResult] | pd.DataFrame  # check results, or their long table
+PlanLike = Mapping[str, Iterable[str]] | None  # student -> "exercise::check" keys (grader.reports.plan)
+
+
+def _squash(text: str) -> str:
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(c for c in folded if c.isalnum())
+
+
+def table_id(student: str) -> str:
+    """The student's id as written in the grades table: never one that reads as ``POINTS POSSIBLE``."""
+    if _squash(student) == _squash(POINTS_POSSIBLE) or student.endswith(STUDENT_SUFFIX):
+        return student + STUDENT_SUFFIX
+    return student
+
+
+def incomplete_label(recorded: int, expected: int) -> str:
+    """The status of a student whose run did not finish."""
+    return f"incomplete ({recorded}/{expected} checks)"
+
+
+def counts(long: pd.DataFrame, plan: PlanLike) -> dict[str, tuple[int, int]]:
+    """Per student (recorded checks, expected checks), see ``grader.reports.plan.completeness``."""
+    done: dict[str, set[str]] = {}
+    for student, exercise, check in zip(long["student"], long["exercise"], long["check"], strict=True):
+        done.setdefault(student, set()).add(check_key(exercise, check))
+    return completeness(plan, done)
 
 
 def long_table(results: Results) -> pd.DataFrame:
@@ -59,9 +93,10 @@ def checks_possible(long: pd.DataFrame) -> pd.DataFrame:
     return possible.sort_values("exercise", kind="stable").reset_index(drop=True)
 
 
-def _student_checks(long: pd.DataFrame) -> pd.DataFrame:
-    """Every (student, exercise, check) pair, a missing record counting as 0 points and not passed."""
-    students = pd.DataFrame({"student": sorted(long["student"].unique())})
+def _student_checks(long: pd.DataFrame, plan: PlanLike = None) -> pd.DataFrame:
+    """Every (student, exercise, check) pair, a missing record counting as 0 points and not passed; the
+    students are those recorded and those planned."""
+    students = pd.DataFrame({"student": sorted(set(long["student"]) | set(plan or {}))})
     grid = students.merge(checks_possible(long), how="cross")
     grid = grid.merge(
         long[["student", "exercise", "check", "points", "outcome"]],
@@ -73,32 +108,40 @@ def _student_checks(long: pd.DataFrame) -> pd.DataFrame:
     return grid
 
 
-def _status(long: pd.DataFrame) -> pd.Series:
-    """Per student: ``ok``, or the problems met, e.g. ``syntax_error: ex03_relu; timeout: ex07_adam``."""
+def _status(long: pd.DataFrame, plan: PlanLike = None) -> pd.Series:
+    """Per student: ``ok``, or the problems met, e.g. ``syntax_error: ex03_relu; timeout: ex07_adam``,
+    led by ``incomplete (86/88 checks)`` when fewer checks are recorded than planned."""
     problems = {str(o) for o in PROBLEMS}
 
     def describe(rows: pd.DataFrame) -> str:
         bad = rows[rows["outcome"].isin(problems)]
         if bad.empty:
-            return "ok"
+            return ""
         parts = bad.groupby("outcome", sort=True)["exercise"].agg(lambda s: ", ".join(sorted(set(s))))
         return "; ".join(f"{outcome}: {exercises}" for outcome, exercises in parts.items())
 
-    return long.groupby("student")[["outcome", "exercise"]].apply(describe)
+    found = long.groupby("student")[["outcome", "exercise"]].apply(describe)
+    status = {}
+    for student, (have, expected) in sorted(counts(long, plan).items()):
+        parts = [incomplete_label(have, expected)] if have < expected else []
+        parts += [found[student]] if student in found.index and found[student] else []
+        status[student] = "; ".join(parts) or "ok"
+    return pd.Series(status, dtype=object).rename_axis("student")
 
 
-def summarise(results: Results) -> pd.DataFrame:
-    """One row per student: ``points``, ``max_points``, ``percent`` (100 points/max_points), ``passed``
-    (checks passed), ``checks`` (checks in the run) and ``status`` (``ok`` or the problems met)."""
+def summarise(results: Results, plan: PlanLike = None) -> pd.DataFrame:
+    """One row per student (recorded or planned): ``points``, ``max_points``, ``percent`` (100
+    points/max_points), ``passed`` (checks passed), ``checks`` (checks in the run) and ``status`` (``ok``,
+    or ``incomplete (a/b checks)`` and the problems met)."""
     long = long_table(results)
-    grid = _student_checks(long)
+    grid = _student_checks(long, plan)
     possible = checks_possible(long)
     max_points = float(possible["max_points"].sum())
     summary = grid.groupby("student").agg(points=("points", "sum"), passed=("passed", "sum"))
     summary.insert(1, "max_points", max_points)
     summary.insert(2, "percent", _percent(summary["points"], max_points))
     summary["checks"] = len(possible)
-    summary["status"] = _status(long)
+    summary["status"] = _status(long, plan)
     return summary.reset_index().astype({"passed": int, "checks": int})
 
 
@@ -106,15 +149,16 @@ def _percent(points: pd.Series, max_points: float) -> pd.Series:
     return 100.0 * points / max_points if max_points > 0 else pd.Series(np.nan, index=points.index)
 
 
-def wide_table(results: Results) -> pd.DataFrame:
+def wide_table(results: Results, plan: PlanLike = None) -> pd.DataFrame:
     """One row per student: points per exercise, ``total``, ``percent`` and ``status``; the first row,
-    student ``POINTS POSSIBLE``, holds the maximum of each column (as in otter-grader's final grades)."""
+    student ``POINTS POSSIBLE``, holds the maximum of each column (as in otter-grader's final grades).
+    A student whose id reads as that header is written as ``table_id`` says."""
     long = long_table(results)
-    grid = _student_checks(long)
+    grid = _student_checks(long, plan)
     per_exercise = grid.pivot_table(index="student", columns="exercise", values="points", aggfunc="sum")
     per_exercise.columns.name = None
     possible = checks_possible(long).groupby("exercise")["max_points"].sum()
-    summary = summarise(long).set_index("student")
+    summary = summarise(long, plan).set_index("student")
     wide = per_exercise[list(possible.index)].copy()
     wide["total"] = summary["points"]
     wide["percent"] = summary["percent"]
@@ -123,6 +167,7 @@ def wide_table(results: Results) -> pd.DataFrame:
         [{**possible.to_dict(), "total": possible.sum(), "percent": 100.0, "status": ""}],
         index=[POINTS_POSSIBLE],
     )
+    wide.index = [table_id(s) for s in wide.index]
     wide = pd.concat([top, wide])
     wide.index.name = "student"
     return wide.reset_index()

@@ -23,20 +23,23 @@ def test_feedback_holds_every_message_in_french(written, results):
     for student in RUNS:
         page = (out / "feedback" / f"{slugs[student]}.md").read_text(encoding="utf-8")
         mine = [r for r in results if r.student == student]
-        assert all(r.message_fr.replace("<", "&lt;") in page for r in mine)
+        assert all(r.message_fr in page for r in mine)
         assert "EN " not in page and "Total" in page
         ex1, ex2, _ = EXPECTED[student]
         assert f"**Total : {ex1 + ex2:g} / 6 points**" in page
         assert f"## ex01_sigmoid : {ex1:g} / 3" in page and f"## ex02_relu : {ex2:g} / 3" in page
     bob = (out / "feedback" / "bob.md").read_text(encoding="utf-8")
-    assert "- ❌ hidden_values (cachée), 0 / 2 : FR ex01_sigmoid/hidden_values: failed\n" in bob
+    # the message holds a reason it does not quote: which part came from the student is unknown, so all of
+    # it is code
+    assert "- ❌ hidden_values (cachée), 0 / 2 : `FR ex01_sigmoid/hidden_values: failed`\n" in bob
+    assert "- ✅ values, 1 / 1 : FR ex01_sigmoid/values: passed\n" in bob
 
 
 def test_feedback_in_english_and_escaped(tmp_path):
     write_reports(make_results(), tmp_path, lang="en")
     slug = student_slugs(RUNS)["../<script>x"]
     page = (tmp_path / "feedback" / f"{slug}.md").read_text(encoding="utf-8")
-    assert "# Feedback for ../&lt;script&gt;x" in page and "<script>" not in page
+    assert "# Feedback for `../<script>x`\n" in page and page.count("<script>") == 1
     assert "EN ex02_relu/values: crashed" in page and "FR " not in page
     assert "All checks passed." in (tmp_path / "feedback" / "alice.md").read_text(encoding="utf-8")
 
@@ -47,9 +50,9 @@ def test_without_a_message_the_outcome_and_reason_are_shown(tmp_path, results):
     write_reports(kept, tmp_path, lang="fr")
     alice = (tmp_path / "feedback" / "alice.md").read_text(encoding="utf-8")
     assert "**Total : 3 / 6 points**" in alice
-    assert "- ❌ values, 0 / 3 : absent: no result recorded\n" in alice
+    assert "- ❌ values, 0 / 3 : absent: `no result recorded`\n" in alice
     bob = (tmp_path / "feedback" / "bob.md").read_text(encoding="utf-8")
-    assert "- ❌ values, 0 / 3 : délai dépassé: timeout in values\n" in bob
+    assert "- ❌ values, 0 / 3 : délai dépassé: `timeout in values`\n" in bob
     data = json.loads((tmp_path / "gradescope" / "alice" / "results.json").read_text())
     assert (data["score"], data["max_score"]) == (3.0, 6.0)
     assert data["tests"][2]["output"] == "absent: no result recorded"
@@ -59,7 +62,9 @@ def test_without_a_message_the_outcome_and_reason_are_shown(tmp_path, results):
 def test_gradescope_schema(written, student):
     out, _ = written
     data = json.loads((out / "gradescope" / student_slugs(RUNS)[student] / "results.json").read_text())
-    assert set(data) == {"score", "max_score", "execution_time", "visibility", "tests"}
+    formats = {"output_format", "test_output_format", "test_name_format"}
+    assert set(data) == {"score", "max_score", "execution_time", "visibility", "tests", *formats}
+    assert all(data[key] == "text" for key in formats)  # a student's text is never rendered
     ex1, ex2, _ = EXPECTED[student]
     assert (data["score"], data["max_score"]) == (ex1 + ex2, 6.0)
     assert isinstance(data["execution_time"], int) and data["execution_time"] == 1  # ceil(3 x 0.25 s)
