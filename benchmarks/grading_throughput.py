@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -35,6 +36,7 @@ def grade(subs: Path, out: Path, workers: int, mark: str) -> float:
         "--no-progress",
         "-m",
         mark,
+        *([] if os.environ.get("DEEPGRADE_SECRET") else ["--dev-secret"]),  # a benchmark, not a course
     ]
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)

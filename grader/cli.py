@@ -1,6 +1,9 @@
 """The ``deepgrade`` command. Each sub-command lives in ``grader.commands.<name>`` and provides
 ``register(subparsers)``, which adds its parser and sets ``run`` (a function of the parsed arguments
 returning an exit code). Command modules import heavy libraries inside ``run`` so that ``--help`` is fast.
+
+Before anything else, ``main`` takes the instructor's secret out of the environment
+(``grader.seeds.take_secret_from_environment``): no child, worker or reader of ``/proc`` sees it there.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from grader.errors import UsageError
+from grader.seeds import take_secret_from_environment
 
 COMMANDS = ("grade", "check", "report", "release", "nbgrader", "bench")
 
@@ -27,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    take_secret_from_environment()
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args) or 0)

@@ -1,5 +1,6 @@
 """`deepgrade report`: rebuild every report from recorded results (the journal of `deepgrade grade`, or
-an nbgrader gradebook with ``--from-nbgrader``)."""
+an nbgrader gradebook with ``--from-nbgrader``). With the run's ``plan.json``, a student whose grading did
+not finish is marked ``incomplete (a/b checks)`` in every report, and the command says how many."""
 
 from __future__ import annotations
 
@@ -20,8 +21,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from grader.reports import JOURNAL_NAME, load_results, write_reports
+    from grader.reports import JOURNAL_NAME, load_plan, load_results, write_reports
+    from grader.reports.plan import completeness, recorded
 
+    plan = None
     if args.from_nbgrader is not None:
         if not args.from_nbgrader.is_file():
             raise UsageError(f"gradebook not found: {args.from_nbgrader}")
@@ -33,9 +36,14 @@ def run(args: argparse.Namespace) -> int:
         if not journal.is_file():
             raise UsageError(f"no results journal in {args.out} (run `deepgrade grade` first)")
         results = load_results(journal)
+        plan = load_plan(args.out)
     if not results:
         raise UsageError("no results recorded")
     args.out.mkdir(parents=True, exist_ok=True)
-    paths = write_reports(results, args.out, lang=args.lang)
-    print(f"{len({r.student for r in results})} submission(s): {len(paths)} report file(s) in {args.out}")
+    paths = write_reports(results, args.out, lang=args.lang, plan=plan)
+    counts = completeness(plan, recorded(results))
+    unfinished = sum(have < expected for have, expected in counts.values())
+    print(f"{len(counts)} submission(s): {len(paths)} report file(s) in {args.out}")
+    if unfinished:
+        print(f"{unfinished} submission(s) incomplete: run deepgrade grade again with --resume to finish")
     return 0

@@ -24,10 +24,13 @@ SCRUBBED = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTHONPATH")
 
 @dataclass
 class Outcome:
-    """What a session produced: pytest's exit code and every journaled record."""
+    """What a session produced: pytest's exit code, every record it journaled, whether it was
+    interrupted (Ctrl-C, SIGTERM) and why it stopped early (a journal write that failed), if it did."""
 
     exit_code: int
     results: list[CheckResult] = field(default_factory=list)
+    interrupted: bool = False
+    stop_reason: str | None = None
 
 
 class Progress:
@@ -83,12 +86,14 @@ def pytest_args(
     memory_mb: int = 2048,
     public_only: bool = False,
     resume: bool = False,
+    mode: str | None = None,
     backend: str | None = None,
     sandbox: str = "auto",
     quiet: bool = True,
     extra: Sequence[str] = (),
 ) -> list[str]:
-    """The command line of a grading session."""
+    """The command line of a grading session. ``mode`` is how to treat a journal already in ``out``:
+    ``resume``, ``regrade`` or ``fresh`` (``resume=True`` is ``mode="resume"``)."""
     args = [
         str(plugin.TEST_MODULE),
         "-c", str(plugin.INI),
@@ -105,8 +110,11 @@ def pytest_args(
         args += ["--grade-timeout", str(timeout_s)]
     if public_only:
         args.append("--public-only")
-    if resume:
-        args.append("--resume")
+    mode = mode or ("resume" if resume else None)
+    if mode is not None:
+        if mode not in plugin.JOURNAL_MODES:
+            raise ValueError(f"unknown journal mode {mode!r}")
+        args.append(f"--{mode}")
     if backend:
         args += ["--grader-backend", backend]
     if workers not in (None, 0, "0", 1, "1"):
@@ -124,5 +132,7 @@ def run(args: Sequence[str], *, progress: bool = False) -> Outcome:
         code = pytest.main(list(args), plugins=[hook])
     finally:
         os.environ.update(saved)
-    results = list(hook.collector.results) if hook.collector is not None else []
-    return Outcome(int(code), results)
+    collector = hook.collector
+    if collector is None:
+        return Outcome(int(code))
+    return Outcome(int(code), list(collector.results), collector.interrupted, collector.stop_reason)

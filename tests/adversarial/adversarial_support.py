@@ -165,11 +165,13 @@ def copy_sample(root: Path, sample: str, name: str | None = None) -> None:
 
 def grade(subs: Path, out: Path, *extra: str, timeout: float = 600, env: dict | None = None,
           **popen) -> subprocess.CompletedProcess:
+    env = env or dict(os.environ)
+    secret = [] if env.get("DEEPGRADE_SECRET") else ["--dev-secret"]  # hidden checks need one or the other
     cmd = [sys.executable, "-m", "grader.cli", "grade", str(subs), "--out", str(out),
            "--timeout", str(TIMEOUT), "--memory", "1024", "--no-progress", "--lang", "en",
-           "-k", KEYWORD, *extra]
+           "-k", KEYWORD, *secret, *extra]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=subs.parent,
-                          env=env or dict(os.environ), **popen)
+                          env=env, **popen)
 
 
 def journal(out: Path) -> list[dict]:

@@ -1,7 +1,7 @@
 """Resumable and deterministic runs. The same submissions graded twice give identical records, reports and
-recorded seeds; a run killed with SIGKILL part-way (its journal ending in a torn line) and restarted with
-``--resume`` grades only what is missing and ends with reports identical, timings aside, to an
-uninterrupted run."""
+recorded seeds; a run killed with SIGKILL part-way (its journal ending in a torn line) is refused without
+``--resume``, reported with its unfinished students ``incomplete``, and restarted with ``--resume`` grades
+only what is missing and ends with reports identical, timings aside, to an uninterrupted run."""
 
 from __future__ import annotations
 
@@ -85,7 +85,8 @@ def test_killed_run_resumes_to_the_same_reports(graded_twice, tmp_path):
     out = tmp_path / "out"
     total = len(journal(reference))
     cmd = [sys.executable, "-m", "grader.cli", "grade", str(subs), "--out", str(out),
-           "--timeout", str(TIMEOUT), "--memory", "1024", "--no-progress", "--lang", "en", "-k", KEYWORD]
+           "--timeout", str(TIMEOUT), "--memory", "1024", "--no-progress", "--lang", "en", "-k", KEYWORD,
+           "--dev-secret"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 300
     lines = 0
@@ -104,6 +105,17 @@ def test_killed_run_resumes_to_the_same_reports(graded_twice, tmp_path):
         fh.write('{"student": "perfect", "exercise": "ex02_sig')  # a write torn by the kill
     kept = (out / "results.jsonl").read_text().splitlines()[:-1]
     assert not (out / "grades.csv").exists()
+    again = grade(subs, out)  # a journal is there: refused, nothing touched
+    assert again.returncode == 2 and "--resume" in again.stderr
+    assert (out / "results.jsonl").read_text().splitlines()[:-1] == kept
+
+    report = subprocess.run([sys.executable, "-m", "grader.cli", "report", "--out", str(out), "--lang", "en"],
+                            capture_output=True, text=True, timeout=300)
+    assert report.returncode == 0, report.stderr[-2000:]
+    status = pd.read_csv(out / "grades.csv").set_index("student")["status"]
+    unfinished = [s for s in status.index[1:] if str(status[s]).startswith("incomplete (")]
+    assert unfinished, status  # the kill left students without all their checks: never shown as final
+    assert "incomplete: run deepgrade grade again with --resume" in report.stdout
 
     resumed = grade(subs, out, "--resume")
     assert resumed.returncode == 0, resumed.stderr[-3000:]

@@ -57,6 +57,7 @@ def grade_samples(out: Path) -> Path:
             "en",
             "-n",
             "1",
+            "--dev-secret",
         ],
         cwd=ROOT,
         env=env,
