@@ -1,10 +1,11 @@
 """The plain-files student bundle: it holds the stubs, the public checks and what ``deepgrade check``
 needs, it passes its own ``deepgrade check`` on the stubs (every public check "not implemented") in an
-interpreter where the repository's packages cannot be imported, and it leaks no solution and no hidden
-check."""
+interpreter where the repository's packages cannot be imported, and it leaks no solution, no hidden check
+and no implementation of a graded function (no kernels/, no grader/reference/)."""
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import tomllib
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import ROOT
 
@@ -38,12 +40,13 @@ BOOT = textwrap.dedent("""
     assert grader.cli.__file__.startswith(bundle), grader.cli.__file__
     sys.exit(grader.cli.main(sys.argv[2:]))
 """)
-# Files that hold solution code by design: kernels/ ships to students (the course's kernels share the
-# scalar rules, e.g. sigmoid'). Nothing else may: grader/datasets.py, which builds the ex15 inputs in the
-# bundle, trains its source network with kernels/ and is checked like every other file.
-SHARED_BY_DESIGN = ("kernels/",)
+# No file holds solution code: kernels/ (the course's kernels share the scalar rules and answer most
+# exercises) and grader/reference/ stay with the instructor; the ex15 source networks ship as data.
+SHARED_BY_DESIGN: tuple[str, ...] = ()
 GENERIC = {
-    "x = np.array(x, dtype=np.float64)", "rng = np.random.default_rng(seed)", "n_classes = int(y.max()) + 1"}
+    "x = np.array(x, dtype=np.float64)", "rng = np.random.default_rng(seed)", "n_classes = int(y.max()) + 1",
+    # the registry shuffles a grid's values, and grader/datasets.py converts its data, with the same lines
+    "for values in grid.values():", "X = np.asarray(X, dtype=np.float64)"}
 FENCE = re.compile(r"### BEGIN SOLUTION\n(.*?)\n[ \t]*### END SOLUTION", re.S)
 
 
@@ -70,7 +73,8 @@ def test_bundle_layout(bundle: Path, texts: dict[str, str]) -> None:
     for exercise in EXERCISES:
         assert (bundle / "exercises" / f"{exercise.id}.py").read_text() == (
             ROOT / "exercises" / f"{exercise.id}.py").read_text()
-    assert (bundle / "kernels" / "rules.py").is_file()
+    assert not (bundle / "kernels").exists() and not (bundle / "grader" / "reference").exists()
+    assert (bundle / "grader" / "data" / "pretrained_public.json").is_file()
     assert (bundle / "grader" / "data" / "public_expected.json").read_bytes() == (
         ROOT / "grader" / "data" / "public_expected.json").read_bytes()
     readme = texts["README.md"]
@@ -123,7 +127,9 @@ def test_no_hidden_check_in_the_bundle(texts: dict[str, str]) -> None:
                 if len(repr(float.fromhex(f))) >= 12:  # not a round number such as 0.8
                     secrets += [f, repr(float.fromhex(f))]
     assert len(secrets) > 30
-    for secret in set(secrets):
+    public = set(re.findall(r'"f": ?"([^"]+)"', texts["grader/data/public_expected.json"]))
+    public |= {repr(float.fromhex(f)) for f in public}
+    for secret in set(secrets) - public:  # a hidden value a public check also expects (ln 2) is no secret
         assert not [n for n, t in texts.items() if secret in t], secret[:40]
 
 
@@ -150,9 +156,55 @@ def test_bundle_builds_a_wheel_without_solutions(bundle: Path, tmp_path: Path) -
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
         registry = zf.read("grader/registry.py").decode()
-    assert {"exercises/ex02_sigmoid.py", "kernels/rules.py", "grader/data/public_expected.json",
-            "grader/nbgrader/deepgrade_check.py", "grader/engine/grader.ini"} <= names
-    assert not [n for n in names if n.startswith("solutions/")] and "hidden=True" not in registry
+    assert {"exercises/ex02_sigmoid.py", "grader/data/public_expected.json", "grader/engine/grader.ini",
+            "grader/data/pretrained_public.json", "grader/nbgrader/deepgrade_check.py"} <= names
+    assert not [n for n in names if n.startswith(("solutions/", "kernels/", "grader/reference/"))]
+    assert "hidden=True" not in registry
+
+
+def test_no_implementation_of_a_graded_function_in_the_bundle(texts: dict[str, str]) -> None:
+    graded = {name for e in EXERCISES for name in e.functions}
+    graded |= {c.target for e in EXERCISES for c in e.checks if not c.target.startswith("harness.")}
+    assert {"sigmoid", "adam_step", "adam_step_fused", "predict"} <= graded
+    for name, text in texts.items():
+        if not name.endswith(".py"):
+            continue
+        tree = ast.parse(text)
+        nodes = list(ast.walk(tree))
+        imported = {a.name.split(".")[0] for n in nodes if isinstance(n, ast.Import) for a in n.names}
+        imported |= {(n.module or "").split(".")[0] for n in nodes if isinstance(n, ast.ImportFrom)}
+        assert not imported & {"kernels", "solutions"}, (name, imported)
+        if name.startswith("exercises/"):
+            continue
+        defined = {n.name for n in nodes if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
+        assert not defined & graded, (name, defined & graded)
+    assert "kernels" not in texts["README.md"]
+
+
+def test_bundle_source_networks_are_the_instructor_s(bundle: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from grader import datasets
+    from grader.expected import draw_inputs
+    from grader.seeds import check_seed
+
+    spec = importlib.util.spec_from_file_location("bundle_datasets", bundle / "grader" / "datasets.py")
+    shipped = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(shipped)
+    (exercise,) = [e for e in EXERCISES if e.id == "ex15_transfer_learning"]
+    public = [c for c in exercise.checks if not c.hidden]
+    assert public
+    for check in public:
+        seed = check_seed(exercise.id, check.name, "", "", hidden=False)
+        trained, _, _ = draw_inputs(exercise, check, seed)
+        monkeypatch.setattr(datasets, "pretrain_digits", shipped.pretrain_digits)
+        looked_up, _, _ = draw_inputs(exercise, check, seed)
+        monkeypatch.undo()
+        for key in ("Ws", "bs"):
+            for a, b in zip(trained[key], looked_up[key], strict=True):
+                np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="instructor"):
+        shipped.pretrain_digits(np.zeros((4, 64)), np.array([0, 1, 0, 1]), hidden=3, seed=1)
 
 
 def test_release_refuses_a_non_empty_folder(tmp_path: Path) -> None:
