@@ -21,6 +21,7 @@ secret leaves the environment on the controller and reaches xdist workers over t
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import os
@@ -418,8 +419,6 @@ class Collector:
 
 def redact_secret(result: CheckResult) -> CheckResult:
     """``result`` with the instructor's secret, should a submission have found it, cut out of its texts."""
-    import dataclasses
-
     from grader.seeds import DEVELOPMENT_SECRET, secret
 
     value = secret()
