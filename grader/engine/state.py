@@ -69,6 +69,7 @@ def build_state(config: pytest.Config) -> State:
     if not worker:
         tempdirs.sweep_stale()
     backend = load_backend(opt.grader_backend)
+    backend.check_ready(hidden=not opt.public_only)
     exercises = _selection(getattr(opt, "grade_exercises", None), list(backend.module_names), "exercise")
     restore = tempdirs.interrupt_on_sigterm()
     work = tempdirs.make("intake", remove_at_exit=True)

@@ -3,7 +3,7 @@ Numba only, because no sandbox child can import ``kernels/`` (it holds implement
 
 The loop is the course kernel's serial Adam (``kernels.cpu.optim.adam`` with ``kernels.rules.adam_rule``,
 ``error_model="numpy"``), written out here; ``grader/reference/ex16_fused_adam.py`` calls that kernel
-itself, and ``tests/packaging/test_release_artifacts.py`` checks that the two agree. Same signature and
+itself, and ``tests/grader/test_overlay.py`` checks that the two agree. Same signature and
 in-place contract as the exercise; ``t`` (>= 1) is already incremented (report 3.2.7).
 """
 

@@ -95,10 +95,9 @@ def box(tmp_path):
 def test_child_cannot_import_grader_or_solutions_even_when_installed(box):
     assert importlib.util.find_spec("solutions") is not None  # importable here (editable install)
     assert importlib.util.find_spec("grader") is not None
-    for name in ("solutions", "grader", "grader.registry"):
+    for name in ("solutions", "grader", "grader.registry", "kernels", "kernels.optim"):
         reply = box.call("m", "imports", {"name": name}, 20)
         assert reply.ok and reply.value.startswith("ImportError"), reply
-    assert box.call("m", "imports", {"name": "kernels"}, 20).value == "imported kernels"
 
 
 def test_child_environment_and_path_are_scrubbed(box, monkeypatch):

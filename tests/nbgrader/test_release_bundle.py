@@ -46,7 +46,10 @@ SHARED_BY_DESIGN: tuple[str, ...] = ()
 GENERIC = {
     "x = np.array(x, dtype=np.float64)", "rng = np.random.default_rng(seed)", "n_classes = int(y.max()) + 1",
     # the registry shuffles a grid's values, and grader/datasets.py converts its data, with the same lines
-    "for values in grid.values():", "X = np.asarray(X, dtype=np.float64)"}
+    "for values in grid.values():", "X = np.asarray(X, dtype=np.float64)",
+    # the parent runs the network ex15 returns over its held-out images (registry); that tanh forward pass
+    # is ex15's hidden_features, which no check grades
+    "for W, b in zip(Ws[:-1], bs[:-1], strict=True):"}
 FENCE = re.compile(r"### BEGIN SOLUTION\n(.*?)\n[ \t]*### END SOLUTION", re.S)
 
 
