@@ -28,6 +28,8 @@ def grade(subs: Path, out: Path, workers: int, mark: str) -> float:
         "-m",
         "grader.cli",
         "grade",
+        "--sandbox",
+        "auto",
         str(subs),
         "--out",
         str(out),

@@ -54,9 +54,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("-e", "--exercise", dest="exercises", action="append", default=[], metavar="EXERCISE",
                         help="grade only this exercise, e.g. ex02_sigmoid (repeatable)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.add_argument("--sandbox", choices=("auto", "bwrap", "process"), default="auto",
-                        help="isolation: bubblewrap namespaces, process-level only, or bubblewrap when it "
-                        "runs here (default auto; see SECURITY.md)")
+    parser.add_argument("--sandbox", choices=("auto", "bwrap", "process"), default=None,
+                        help="isolation: bubblewrap namespaces (the default: an error when bubblewrap cannot "
+                        "run here), process-level only, or bubblewrap when it runs here and process-level "
+                        "otherwise (auto); see SECURITY.md")
     parser.add_argument("--backend", default=None, help=argparse.SUPPRESS)
     parser.set_defaults(run=run)
 
@@ -71,11 +72,21 @@ def check_folder(path: Path) -> None:
         raise UsageError(f"no submission in {path} (the folder is empty)")
 
 
-def isolation(mode: str) -> str:
-    """The ``--sandbox`` mode resolved once for the whole run (``bwrap`` or ``process``); warns once on
-    stderr when ``auto`` falls back to process-level isolation."""
+def isolation(mode: str | None) -> str:
+    """The ``--sandbox`` mode resolved once for the whole run (``bwrap`` or ``process``). Without a mode,
+    bubblewrap is required: process-level isolation lets a submission do more (SECURITY.md), so the
+    instructor accepts it by name (``--sandbox process`` or ``auto``). Warns once on stderr when ``auto``
+    falls back to process-level isolation."""
     from grader.sandbox import bwrap
 
+    if mode is None:
+        why = bwrap.probe()
+        if why:
+            raise UsageError(
+                f"bubblewrap cannot run here ({why}): install it (apt-get install bubblewrap), or accept "
+                "process-level isolation with --sandbox process (see SECURITY.md)"
+            )
+        mode = "bwrap"
     launcher, warning = bwrap.resolve(mode)
     if warning:
         print(f"deepgrade: warning: {warning}", file=sys.stderr)
@@ -132,8 +143,8 @@ def run(args: argparse.Namespace) -> int:
     take_secret(args)
     mode = journal_mode(args)
     refuse_a_graded_out(out, mode)
-    grade_entries.account_for_entries(args, out)
     sandbox = isolation(args.sandbox)
+    grade_entries.account_for_entries(args, out)
     pytest_args = session.pytest_args(
         args.submissions.resolve(),
         out=out,

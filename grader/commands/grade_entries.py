@@ -26,12 +26,13 @@ def selection_args(args: argparse.Namespace) -> list[str]:
 
 def write_skipped(out: Path, skipped: list[tuple[str, str]]) -> Path:
     """``<out>/skipped.csv``, written atomically (a header only when nothing was skipped)."""
+    from grader.reports.csv_cells import safe_cell
     from grader.reports.files import atomic_write_text
 
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["entry", "reason"])
-    writer.writerows(skipped)
+    writer.writerows([safe_cell(entry), safe_cell(reason)] for entry, reason in skipped)
     out.mkdir(parents=True, exist_ok=True)
     return atomic_write_text(out / SKIPPED_NAME, buf.getvalue())
 

@@ -169,7 +169,7 @@ def grade(subs: Path, out: Path, *extra: str, timeout: float = 600, env: dict | 
     secret = [] if env.get("DEEPGRADE_SECRET") else ["--dev-secret"]  # hidden checks need one or the other
     cmd = [sys.executable, "-m", "grader.cli", "grade", str(subs), "--out", str(out),
            "--timeout", str(TIMEOUT), "--memory", "1024", "--no-progress", "--lang", "en",
-           "-k", KEYWORD, *secret, *extra]
+           "-k", KEYWORD, *secret, *([] if "--sandbox" in extra else ["--sandbox", "auto"]), *extra]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=subs.parent,
                           env=env, **popen)
 

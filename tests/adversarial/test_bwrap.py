@@ -163,7 +163,7 @@ def test_bwrap_stops_absolute_paths_network_and_process_view(tmp_path):
     assert not (tmp_path / "bwrap" / "out" / "results.jsonl").exists()
 
 
-def _grade(tmp_path: Path, mode: str) -> subprocess.CompletedProcess:
+def _grade(tmp_path: Path, mode: str | None) -> subprocess.CompletedProcess:
     subs = tmp_path / "subs"
     if not subs.exists():
         subs.mkdir()
@@ -171,8 +171,20 @@ def _grade(tmp_path: Path, mode: str) -> subprocess.CompletedProcess:
         (subs / "alice" / "ex02_sigmoid.py").write_text((SAMPLES / "perfect" / "ex02_sigmoid.py").read_text())
     env = {**os.environ, "PATH": str(tmp_path), "DEEPGRADE_SECRET": "test-secret"}  # no bwrap on this PATH
     cmd = [sys.executable, "-m", "grader.cli", "grade", str(subs), "--out", str(tmp_path / f"out-{mode}"),
-           "--sandbox", mode, "-k", "ex02_sigmoid and report_values", "--no-progress", "--timeout", "20"]
+           *(["--sandbox", mode] if mode else []), "-k", "ex02_sigmoid and report_values", "--no-progress",
+           "--timeout", "20"]
     return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+
+
+def test_without_bwrap_grading_refuses_unless_process_isolation_is_accepted(tmp_path):
+    default = _grade(tmp_path, None)
+    assert default.returncode == 2 and not (tmp_path / "out-None").exists()
+    assert default.stderr.strip() == (
+        "deepgrade: error: bubblewrap cannot run here (bwrap not found on PATH): install it (apt-get install "
+        "bubblewrap), or accept process-level isolation with --sandbox process (see SECURITY.md)")
+    accepted = _grade(tmp_path, "process")
+    assert accepted.returncode == 0, accepted.stderr[-2000:]
+    assert "graded 1 submission" in accepted.stdout
 
 
 def test_without_bwrap_auto_warns_once_and_bwrap_is_a_one_line_error(tmp_path):

@@ -86,7 +86,7 @@ def test_killed_run_resumes_to_the_same_reports(graded_twice, tmp_path):
     total = len(journal(reference))
     cmd = [sys.executable, "-m", "grader.cli", "grade", str(subs), "--out", str(out),
            "--timeout", str(TIMEOUT), "--memory", "1024", "--no-progress", "--lang", "en", "-k", KEYWORD,
-           "--dev-secret"]
+           "--dev-secret", "--sandbox", "auto"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 300
     lines = 0

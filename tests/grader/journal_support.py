@@ -40,7 +40,8 @@ def honest(n: int, prefix: str = "s", pause: float = 0.0) -> dict[str, dict[str,
 
 def command(subs: Path, out: Path, *extra: str) -> list[str]:
     return [sys.executable, "-m", "grader.cli", "grade", str(subs), "--out", str(out), "--backend", STANDIN,
-            "--timeout", "5", "--memory", "1024", "--no-progress", "--lang", "en", *extra]
+            "--timeout", "5", "--memory", "1024", "--no-progress", "--lang", "en", "--sandbox", "auto",
+            *extra]
 
 
 def environment(secret: str | None = None) -> dict[str, str]:

@@ -136,7 +136,8 @@ def env() -> dict[str, str]:
 
 def grade(subs: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "grader.cli", "grade", str(subs), "--out", str(out), "--backend", STANDIN,
-           "--timeout", str(TIMEOUT), "--memory", "1024", "--no-progress", "--lang", "en", *extra]
+           "--timeout", str(TIMEOUT), "--memory", "1024", "--no-progress", "--lang", "en",
+           "--sandbox", "auto", *extra]
     return subprocess.run(cmd, capture_output=True, text=True, env=env(), cwd=subs.parent, timeout=400)
 
 
@@ -270,7 +271,7 @@ def test_timing_is_measured_by_the_parent_against_the_reference(tmp_path):
         (root / name / "ex03_speed.py").write_text(code)
         (root / name / "ex01_add.py").write_text(HONEST_ADD)
     cmd = [sys.executable, "-m", "grader.cli", "grade", str(root), "--out", str(tmp_path / "out"),
-           "--backend", str(HERE / "standin_timed.py"), "--no-progress"]
+           "--backend", str(HERE / "standin_timed.py"), "--no-progress", "--sandbox", "auto"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env())
     assert proc.returncode == 0, proc.stderr[-3000:]
     rows = {(r["student"], r["check"]): r for r in journal(tmp_path / "out")}

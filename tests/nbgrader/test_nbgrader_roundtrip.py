@@ -96,7 +96,7 @@ def _deepgrade_grade(submissions: Path, out: Path) -> list[CheckResult]:
     env = {**os.environ, "DEEPGRADE_SECRET": TEST_SECRET}
     proc = subprocess.run(
         [sys.executable, "-m", "grader.cli", "grade", str(submissions), "--out", str(out), "--no-progress",
-         "--lang", "en"], env=env, capture_output=True, text=True, timeout=600,
+         "--lang", "en", "--sandbox", "auto"], env=env, capture_output=True, text=True, timeout=600,
     )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     return load_journal(out / JOURNAL_NAME)

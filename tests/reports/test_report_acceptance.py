@@ -49,6 +49,8 @@ def grade_samples(out: Path) -> Path:
             "-m",
             "grader.cli",
             "grade",
+            "--sandbox",
+            "auto",
             str(BUNDLED),
             "--out",
             str(out),
