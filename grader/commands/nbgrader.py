@@ -8,7 +8,6 @@ graded differently by nbgrader and by `deepgrade grade` (``grader.nbgrader.colle
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -42,9 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from grader.nbgrader.build import DEFAULT_TIMEOUT_S, build_course
-    from grader.seeds import SECRET_ENV
+    from grader.seeds import SECRET_ENV, held_secret
 
-    if not os.environ.get(SECRET_ENV):
+    if not held_secret():  # grader.cli.main has moved DEEPGRADE_SECRET out of the environment
         print(f"deepgrade: warning: {SECRET_ENV} is not set: the hidden checks' inputs are drawn with the "
               "public development secret", file=sys.stderr)
 

@@ -128,7 +128,10 @@ def test_build_is_reproducible_and_writes_the_config(tmp_path: Path) -> None:
 def test_cli_build_and_its_errors(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from grader import seeds
+
     monkeypatch.delenv("DEEPGRADE_SECRET", raising=False)
+    monkeypatch.setattr(seeds, "_held", None)  # main() keeps the secret it took from an earlier call
     assert main(["nbgrader", "build", str(tmp_path / "course"), "-a", "ex01_perceptron"]) == 0
     assert (tmp_path / "course" / "source" / "ex01_perceptron" / "ex01_perceptron.ipynb").is_file()
     out, err = capsys.readouterr()
