@@ -122,13 +122,16 @@ def hostile_run(request, tmp_path_factory):
                subs / "perfect" / f"pwned_{tag}.py", base / f"escaped_{tag}.py",
                base.parent / f"escaped_{tag}.py"]
     ipc_before = sysv_objects()
-    env = {**os.environ, "DEEPGRADE_SECRET": SECRET}
+    scratch = base / "tmp"  # the grader's TMPDIR: its intake, sandbox and reference folders go here
+    scratch.mkdir()
+    env = {**os.environ, "DEEPGRADE_SECRET": SECRET, "TMPDIR": str(scratch)}
     t0 = time.monotonic()
     try:
         proc = grade(subs, out, "-n", "2", "--sandbox", mode, timeout=900, env=env)
         elapsed = time.monotonic() - t0
         leftovers = processes_named(tag)
         planted_found = [p for p in planted if p.exists()]
+        scratch_left = sorted(p.name for p in scratch.iterdir() if p.name.startswith("deepgrade-"))
     finally:
         (REPO / "grader" / f"pwned_{tag}.py").unlink(missing_ok=True)
         daemon.stop()
@@ -137,7 +140,7 @@ def hostile_run(request, tmp_path_factory):
     rows = journal(out) if (out / "results.jsonl").is_file() else []
     return {"proc": proc, "rows": rows, "expects": expects, "elapsed": elapsed, "leftovers": leftovers,
             "planted": planted_found, "skipped": skipped, "out": out, "ipc": new_ipc,
-            "daemon_accepted": daemon.accepted, "mode": mode}
+            "daemon_accepted": daemon.accepted, "mode": mode, "scratch_left": scratch_left}
 
 
 @pytest.mark.slow
@@ -151,6 +154,7 @@ def test_run_finishes_in_bounded_time_and_leaves_nothing_behind(hostile_run):
     assert run["planted"] == [], "a submission wrote outside its sandbox"
     assert run["ipc"] == set(), "System V IPC objects outlived their sandbox"
     assert run["daemon_accepted"] == 0, "a submission reached a Unix socket outside its sandbox"
+    assert run["scratch_left"] == [], "copies of students' code left in the temporary folder"
 
 
 @pytest.mark.slow
