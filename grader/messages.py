@@ -40,6 +40,10 @@ _WHAT: dict[Outcome, Text] = {
     Outcome.IMPORT_ERROR: Text(
         "l'import du module a échoué : {detail}.", "importing the module failed: {detail}."
     ),
+    Outcome.FORBIDDEN_IMPORT: Text(
+        "import interdit : {detail}. Écrivez l'exercice avec NumPy, math et Numba.",
+        "forbidden import: {detail}. Write the exercise with NumPy, math and Numba.",
+    ),
 }
 
 _TIMING_FAILED = Text(

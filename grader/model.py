@@ -48,6 +48,7 @@ class Outcome(StrEnum):
     CRASHED = "crashed"  # the child died (segfault, os._exit, killed for memory, ...)
     SYNTAX_ERROR = "syntax_error"  # the module does not compile
     IMPORT_ERROR = "import_error"  # importing the module raised
+    FORBIDDEN_IMPORT = "forbidden_import"  # the module imports the course's code or a deep-learning library
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ _OUTCOME = {
     Outcome.CRASHED: Text("processus arrêté", "crashed"),
     Outcome.SYNTAX_ERROR: Text("erreur de syntaxe", "syntax error"),
     Outcome.IMPORT_ERROR: Text("erreur à l'import", "import error"),
+    Outcome.FORBIDDEN_IMPORT: Text("import interdit", "forbidden import"),
 }
 
 

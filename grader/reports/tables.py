@@ -38,7 +38,8 @@ POINTS_POSSIBLE = "POINTS POSSIBLE"
 # in the grades table; so is an id already ending with it, which keeps the renaming one-to-one.
 STUDENT_SUFFIX = " (student)"
 # Outcomes that say something went wrong with the submission as a whole rather than with one answer.
-PROBLEMS = (Outcome.SYNTAX_ERROR, Outcome.IMPORT_ERROR, Outcome.TIMEOUT, Outcome.CRASHED)
+PROBLEMS = (Outcome.SYNTAX_ERROR, Outcome.IMPORT_ERROR, Outcome.FORBIDDEN_IMPORT, Outcome.TIMEOUT,
+            Outcome.CRASHED)
 
 
 Results = Sequence[CheckResult] | pd.DataFrame  # check results, or their long table

@@ -29,6 +29,10 @@ import traceback
 import types
 
 MB = 1 << 20
+# Packages whose absence is a verdict, not an accident: the course's own code and the deep-learning
+# libraries implement graded functions (the sandbox's read allow-list already leaves them out).
+FORBIDDEN = frozenset({"kernels", "grader", "solutions", "exercises", "benchmarks", "torch", "sklearn",
+                       "tensorflow", "keras", "jax"})
 
 BOOTSTRAP = (
     "import os,sys\n"
@@ -309,6 +313,13 @@ def main(boot):
         text = "".join(traceback.format_exception_only(type(err), err)).strip().splitlines()
         return (text[-1] if text else type(err).__name__)[:500]
 
+    def forbidden(err):
+        """The reply for an import of a package that implements graded functions, or None."""
+        name = getattr(err, "name", None) or ""
+        if not isinstance(err, ModuleNotFoundError) or name.split(".", 1)[0] not in FORBIDDEN:
+            return None
+        return {"status": "forbidden_import", "error": f"import {name} (not available to a submission)"}
+
     def do_import(name):
         if name in imported:
             return imported[name]
@@ -321,7 +332,7 @@ def main(boot):
             if err.name == name:
                 reply = {"status": "missing", "error": f"no module {name}.py in the submission"}
             else:
-                reply = {"status": "import_error", "error": describe(err)}
+                reply = forbidden(err) or {"status": "import_error", "error": describe(err)}
         except MemoryError:
             reply = {"status": "crashed", "error": "MemoryError at import: memory limit exceeded"}
         except SystemExit as err:
@@ -362,7 +373,7 @@ def main(boot):
                 return {"status": "missing", "error": f"{req['module']}.{err.name} is not defined"}
             return {"status": "error", "error": describe(err)}
         except BaseException as err:
-            return {"status": "error", "error": describe(err)}
+            return forbidden(err) or {"status": "error", "error": describe(err)}
         try:
             return {"status": "ok", "value": encode(value), "error": ""}
         except (ValueError, TypeError, RecursionError) as err:

@@ -167,7 +167,40 @@ def test_a_submission_delegating_to_kernels_fails_its_import(tmp_path: Path, mod
         reply = box.call("ex16_fused_adam", "adam_step_fused", {
             "w": np.ones(3), "g": np.ones(3), "m": np.zeros(3), "v": np.zeros(3), "t": 1, "lr": 0.1,
             "b1": 0.9, "b2": 0.999, "eps": 1e-8}, 60)
-    assert reply.status == "import_error" and "kernels" in reply.error, reply
+    assert reply.status == "forbidden_import" and "import kernels" in reply.error, reply
+
+
+LAZY = """
+def sigmoid(z):
+    from grader.reference import ex16_fused_adam  # noqa: F401
+    return z
+
+
+def sigmoid_grad(z):
+    import torch
+    return torch.sigmoid(torch.as_tensor(z)).numpy()
+
+
+def uses_numpy_and_math(z):
+    import math
+
+    import numpy
+    return float(numpy.float64(math.tanh(z)))
+"""
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_imports_of_the_course_or_a_deep_learning_library_are_forbidden_even_inside_a_function(
+    tmp_path: Path, mode: str
+) -> None:
+    with _box(tmp_path, mode, ex02_sigmoid=LAZY) as box:
+        replies = {f: box.call("ex02_sigmoid", f, {"z": 0.5}, 60)
+                   for f in ("sigmoid", "sigmoid_grad", "uses_numpy_and_math")}
+    assert replies["sigmoid"].status == "forbidden_import", replies
+    assert "import grader" in replies["sigmoid"].error
+    torch, fine = replies["sigmoid_grad"], replies["uses_numpy_and_math"]
+    assert torch.status == "forbidden_import" and "import torch" in torch.error
+    assert fine.ok and fine.value == pytest.approx(np.tanh(0.5), rel=1e-15)
 
 
 def test_the_ex16_timing_reference_matches_the_kernel_and_needs_no_kernels() -> None:
