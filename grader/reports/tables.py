@@ -109,19 +109,28 @@ def _student_checks(long: pd.DataFrame, plan: PlanLike = None) -> pd.DataFrame:
     return grid
 
 
+STATUS_WIDTH = 80
+
+
 def _status(long: pd.DataFrame, plan: PlanLike = None) -> pd.Series:
-    """Per student: ``ok``, or the problems met, e.g. ``syntax_error: ex03_relu; timeout: ex07_adam``,
-    led by ``incomplete (86/88 checks)`` when fewer checks are recorded than planned."""
+    """Per student, one short cell: ``ok``; the reason when nothing could be graded (every check
+    ``missing``: ``no exercise module found``, ``invalid notebook: ...``); or the first problem and how many
+    exercises have one, e.g. ``syntax_error: ex03_relu (+2 more)`` (the long table lists them all); led by
+    ``incomplete (86/88 checks)`` when fewer checks are recorded than planned."""
     problems = {str(o) for o in PROBLEMS}
 
     def describe(rows: pd.DataFrame) -> str:
-        bad = rows[rows["outcome"].isin(problems)]
+        if len(rows) and (rows["outcome"] == str(Outcome.MISSING)).all():
+            reason = next((r for r in rows.sort_values("exercise")["reason"] if isinstance(r, str) and r), "")
+            text = " ".join(reason.split()) or str(Outcome.MISSING)
+            return text if len(text) <= STATUS_WIDTH else text[: STATUS_WIDTH - 3] + "..."
+        bad = rows[rows["outcome"].isin(problems)].sort_values(["exercise", "check"])
         if bad.empty:
             return ""
-        parts = bad.groupby("outcome", sort=True)["exercise"].agg(lambda s: ", ".join(sorted(set(s))))
-        return "; ".join(f"{outcome}: {exercises}" for outcome, exercises in parts.items())
+        first, count = bad.iloc[0], bad["exercise"].nunique()
+        return f"{first['outcome']}: {first['exercise']}" + (f" (+{count - 1} more)" if count > 1 else "")
 
-    found = long.groupby("student")[["outcome", "exercise"]].apply(describe)
+    found = long.groupby("student")[["outcome", "exercise", "check", "reason"]].apply(describe)
     status = {}
     for student, (have, expected) in sorted(counts(long, plan).items()):
         parts = [incomplete_label(have, expected)] if have < expected else []

@@ -128,3 +128,17 @@ def test_a_missing_record_scores_zero_and_the_last_duplicate_wins(results):
     bob_again = next(r for r in results if r.student == "bob" and r.exercise == "ex02_relu")
     rerun = [*results, dataclasses.replace(bob_again, points=3.0, outcome=Outcome.PASSED)]
     assert summarise(rerun).set_index("student").loc["bob", "points"] == 4.0
+
+
+def test_status_says_why_nothing_was_graded_and_stays_short():
+    from dataclasses import replace
+
+    from report_data import CHECKS, result
+
+    why = "no exercise module found"
+    nothing = [replace(result("eve", *row, Outcome.MISSING), reason=why) for row in CHECKS]
+    outcomes = (Outcome.IMPORT_ERROR, Outcome.IMPORT_ERROR, Outcome.FORBIDDEN_IMPORT)
+    broken = [result("mallory", *row, outcome) for row, outcome in zip(CHECKS, outcomes, strict=True)]
+    status = summarise(nothing + broken).set_index("student")["status"]
+    assert status["eve"] == "no exercise module found"
+    assert status["mallory"] == "import_error: ex01_sigmoid (+1 more)"
