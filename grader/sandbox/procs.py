@@ -182,17 +182,22 @@ def _orphans(tokens: set[bytes]) -> set[int]:
     return found
 
 
-def _reap(pids: set[int]) -> None:
-    """Collect the zombies of ``pids`` (children of this process only), waiting a little for the killed."""
-    for pid in pids:
-        for _ in range(20):
+def _reap(pids: set[int], wait_s: float = 2.0) -> None:
+    """Collect the zombies of ``pids`` (children of this process only). They were sent SIGKILL, but a
+    process releasing a large memory takes a while to die, longer on a loaded machine: wait for them all
+    up to ``wait_s``, or they would stay zombies until the next sweep."""
+    pending, deadline = set(pids), time.monotonic() + wait_s
+    while pending:
+        for pid in list(pending):
             try:
                 done, _ = os.waitpid(pid, os.WNOHANG)
             except ChildProcessError:
-                break
+                done = pid
             if done:
-                break
-            time.sleep(0.005)
+                pending.discard(pid)
+        if not pending or time.monotonic() > deadline:
+            return
+        time.sleep(0.005)
 
 
 def kill_all(root: int, token: str | None, passes: int = 10) -> None:
