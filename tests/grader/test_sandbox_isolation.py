@@ -384,7 +384,7 @@ def test_a_double_forked_process_without_environment_is_gone_after_close(tmp_pat
             assert reply.status == "crashed" and holders(tag) == []
         else:
             wait_for(lambda: holders(tag))
-            assert reply.ok and len(holders(tag)) == 1
+            assert reply.ok and holders(tag)  # the shell, and for an instant the copy it forks for sleep
     finally:
         box.close()
     wait_for(lambda: not holders(tag))
