@@ -55,6 +55,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="wall-clock limit of every call in seconds (default: each check's own)")
     group.addoption("--grade-memory", dest="grader_memory", type=int, default=2048,
                     help="address-space limit of a sandbox child in MB (default 2048)")
+    group.addoption("--grade-budget", dest="grader_budget", type=float, default=300.0,
+                    help="wall time of all calls of one submission together, in seconds (default 300)")
+    group.addoption("--grade-disk", dest="grader_disk", type=int, default=256,
+                    help="what one submission's sandbox may write, in MB (default 256)")
     group.addoption("--grade-threads", dest="grader_threads", type=int, default=1,
                     help="threads a child may use for Numba/BLAS (default 1)")
     group.addoption("--public-only", action="store_true", default=False, help="grade public checks only")

@@ -33,6 +33,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("-n", "--workers", default="1", help="parallel workers: a number or 'auto'")
     parser.add_argument("--timeout", type=float, default=None, help="seconds per call (default: per check)")
     parser.add_argument("--memory", type=int, default=2048, help="memory limit of a child in MB")
+    parser.add_argument("--budget", type=float, default=300.0, metavar="SECONDS",
+                        help="wall time of all calls of one submission together (default 300)")
+    parser.add_argument("--disk", type=int, default=256, metavar="MB",
+                        help="what one submission's sandbox may write, in MB (default 256)")
     parser.add_argument("--public-only", action="store_true", help="grade public checks only")
     journal = parser.add_mutually_exclusive_group()
     journal.add_argument("--resume", action="store_true",
@@ -137,6 +141,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--timeout must be positive")
     if args.memory < 256:
         raise UsageError("--memory must be at least 256 MB")
+    if args.budget <= 0:
+        raise UsageError("--budget must be positive")
+    if args.disk < 16:
+        raise UsageError("--disk must be at least 16 MB")
     out = args.out.resolve()
     if args.submissions.resolve() in (out, *out.parents):
         raise UsageError("--out must not be inside the submissions folder")
@@ -151,6 +159,8 @@ def run(args: argparse.Namespace) -> int:
         workers=_workers(str(args.workers)),
         timeout_s=args.timeout,
         memory_mb=args.memory,
+        budget_s=args.budget,
+        disk_mb=args.disk,
         public_only=args.public_only,
         mode=mode,
         backend=args.backend,

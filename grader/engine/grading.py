@@ -60,7 +60,7 @@ class Options:
     timing_repeats: int = TIMING_REPEATS
     timing_noise: float = TIMING_NOISE
     timing_rounds: int = TIMING_ROUNDS
-    launcher: Callable[[Path], Sequence[str]] | None = None  # e.g. grader.sandbox.bwrap.launcher()
+    launcher: Callable[[Path, int], Sequence[str]] | None = None  # e.g. grader.sandbox.bwrap.launcher()
 
 
 @dataclass(frozen=True)

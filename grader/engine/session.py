@@ -84,6 +84,8 @@ def pytest_args(
     workers: str | int | None = None,
     timeout_s: float | None = None,
     memory_mb: int = 2048,
+    budget_s: float = 300.0,
+    disk_mb: int = 256,
     public_only: bool = False,
     resume: bool = False,
     mode: str | None = None,
@@ -104,6 +106,8 @@ def pytest_args(
         "--submissions", str(submissions),
         "--grade-out", str(out),
         "--grade-memory", str(memory_mb),
+        "--grade-budget", str(budget_s),
+        "--grade-disk", str(disk_mb),
         "--grade-sandbox", sandbox,
     ]
     if timeout_s is not None:

@@ -86,7 +86,8 @@ def build_state(config: pytest.Config) -> State:
         raise
     if warning and not worker:
         warnings.warn(warning, RuntimeWarning, stacklevel=1)
-    options = Options(limits=Limits(memory_mb=opt.grader_memory, threads=opt.grader_threads),
+    options = Options(limits=Limits(memory_mb=opt.grader_memory, threads=opt.grader_threads,
+                                    budget_s=opt.grader_budget, disk_mb=opt.grader_disk),
                       timeout_s=opt.grader_timeout, public_only=opt.public_only, launcher=launcher)
     subs = found.submissions
     planned = plan(subs, backend.exercises, options.public_only, students=students, exercise_ids=exercises)

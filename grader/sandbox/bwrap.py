@@ -1,6 +1,7 @@
 """Operating-system isolation of a sandbox child with bubblewrap (``bwrap``, Debian package ``bubblewrap``).
 
-``launcher(private)`` returns the command prefix that ``Sandbox`` puts before the child's interpreter:
+``launcher(private, disk_mb)`` returns the command prefix that ``Sandbox`` puts before the child's
+interpreter:
 a new mount namespace whose root is an empty tmpfs holding only
 
 * read-only binds of what ``overlay.readable_paths`` allows: the system (``/usr``, ``/lib*``, ``/bin``,
@@ -9,7 +10,7 @@ a new mount namespace whose root is an empty tmpfs holding only
   (never ``sys.base_prefix`` wholesale, never a site-packages folder), the virtual environment's
   interpreter links and ``pyvenv.cfg``, the child's package overlay and the entries it links to (NumPy,
   Numba, llvmlite);
-* the submission's private folder as one tmpfs capped at ``PRIVATE_BYTES`` (where bubblewrap can cap
+* the submission's private folder as one tmpfs capped at ``Limits.disk_mb`` (where bubblewrap can cap
   it) holding the child's writable folders (``home``, ``tmp``, ``numba_cache``) and the submission's
   copy ``sub`` bound read-only: nothing the child writes reaches the disk, and ``/tmp`` is another capped
   tmpfs; ``/dev/null``-style devices;
@@ -49,9 +50,8 @@ PROCESS_ONLY_WARNING = (
 )
 
 TMP_BYTES = 64 * 2**20  # the namespace's /tmp lives in memory
-PRIVATE_BYTES = 256 * 2**20  # all the child writes (home, tmp, Numba's cache), in memory; Limits.disk_mb
 PRIVATE_DIRS = ("home", "tmp", "numba_cache")  # sandbox.WRITABLE without "sub", which is read-only
-Launcher = Callable[[Path], Sequence[str]]
+Launcher = Callable[[Path, int], Sequence[str]]
 
 
 def _link_chain(path: Path) -> tuple[list[tuple[str, str]], Path]:
@@ -145,14 +145,15 @@ def _static_args(executable: str) -> tuple[str, ...]:
     )
 
 
-def command_prefix(private: Path, executable: str = "bwrap") -> list[str]:
+def command_prefix(private: Path, disk_mb: int = 256, executable: str = "bwrap") -> list[str]:
     """The bubblewrap prefix for a child whose private folder is ``private``: a tmpfs capped at
-    ``PRIVATE_BYTES`` mounted there, holding empty writable ``PRIVATE_DIRS`` and the submission's copy
+    ``disk_mb`` MB (all the child writes: home, tmp, Numba's cache, in memory) mounted there, holding
+    empty writable ``PRIVATE_DIRS`` and the submission's copy
     ``private/sub`` bound read-only, which is the working directory. bubblewrap applies its arguments in
     order, so the tmpfs is mounted before the folders are made in it and ``sub`` is bound over them."""
     private = Path(private).resolve()
     sub = str(private / "sub")
-    size = ["--size", str(PRIVATE_BYTES)] if _has_size_option(executable) else []
+    size = ["--size", str(disk_mb * 2**20)] if _has_size_option(executable) else []
     dirs = [arg for name in PRIVATE_DIRS for arg in ("--dir", str(private / name))]
     return [*_static_args(executable), *size, "--tmpfs", str(private), *dirs, "--dir", sub,
             "--ro-bind", sub, sub, "--chdir", sub]
@@ -168,7 +169,8 @@ def probe(executable: str | None = None) -> str:
     (scratch / "sub").mkdir(parents=True, exist_ok=True)
     try:
         proc = subprocess.run(
-            [*command_prefix(scratch, exe), sys.executable, "-I", "-S", "-c", "import os; os.listdir('.')"],
+            [*command_prefix(scratch, executable=exe), sys.executable, "-I", "-S", "-c",
+             "import os; os.listdir('.')"],
             capture_output=True, text=True, timeout=30, env={"PATH": "/usr/bin:/bin"},
         )
     except (OSError, subprocess.TimeoutExpired) as err:

@@ -261,9 +261,9 @@ class Sandbox:
         *,
         limits: Limits | None = None,
         harness: Path | None = None,
-        launcher: Callable[[Path], Sequence[str]] | None = None,
+        launcher: Callable[[Path, int], Sequence[str]] | None = None,
     ) -> None:
-        """``launcher(private_dir)`` may return a command prefix (e.g. a bubblewrap invocation) that
+        """``launcher(private_dir, disk_mb)`` may return a command prefix (e.g. a bubblewrap invocation) that
         runs the child; the descriptors in ``pass_fds`` must survive it."""
         procs.harden_grader()
         self.limits = limits or Limits()
@@ -351,7 +351,8 @@ class Sandbox:
         boot = {"child": child, "values": codec, "harness": self._harness,
                 "config": self._config(req_r, rep_w)}
         try:
-            prefix = list(self.launcher(self.private)) if self.launcher is not None else []
+            launcher = self.launcher
+            prefix = list(launcher(self.private, self.limits.disk_mb)) if launcher is not None else []
             self._proc = subprocess.Popen(
                 [*prefix, sys.executable, "-I", "-S", "-c", BOOTSTRAP, str(req_r), str(rep_w)],
                 cwd=self.private / "sub",

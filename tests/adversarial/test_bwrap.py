@@ -85,7 +85,7 @@ def _probe(tmp_path: Path, launcher) -> dict:
 
 
 def test_prefix_binds_neither_the_project_nor_the_output(tmp_path):
-    prefix = bwrap.command_prefix(tmp_path / "private", "bwrap")
+    prefix = bwrap.command_prefix(tmp_path / "private")
     assert {"--unshare-all", "--die-with-parent"} <= set(prefix)
     assert prefix[prefix.index("--cap-drop") + 1] == "ALL"
     assert "--bind" not in prefix  # nothing of the host is writable: the private folder is a tmpfs
@@ -102,8 +102,8 @@ def test_prefix_binds_neither_the_project_nor_the_output(tmp_path):
 
 def test_private_folder_is_a_capped_tmpfs_with_the_submission_read_only(tmp_path):
     private = (tmp_path / "private").resolve()
-    prefix = bwrap.command_prefix(private, "bwrap")
-    size = ["--size", str(bwrap.PRIVATE_BYTES)] if bwrap._has_size_option("bwrap") else []
+    prefix = bwrap.command_prefix(private, disk_mb=96)
+    size = ["--size", str(96 * 2**20)] if bwrap._has_size_option("bwrap") else []
     dirs = [a for name in ("home", "tmp", "numba_cache") for a in ("--dir", str(private / name))]
     sub = str(private / "sub")
     expected = [*size, "--tmpfs", str(private), *dirs, "--dir", sub, "--ro-bind", sub, sub, "--chdir", sub]
@@ -140,9 +140,9 @@ def test_child_writes_stay_in_memory_and_are_capped(tmp_path):
     sub = tmp_path / "sub"
     sub.mkdir()
     (sub / "writer.py").write_text(WRITER)
-    limits = Limits(file_mb=1024, disk_mb=4096)
+    limits = Limits(file_mb=1024, disk_mb=96)  # the tmpfs is capped at disk_mb: the kernel stops the write
     with Sandbox(sub, limits=limits, launcher=bwrap.launcher()) as box:
-        reply = box.call("writer", "write", {"megabytes": bwrap.PRIVATE_BYTES // 2**20 + 16}, 60)
+        reply = box.call("writer", "write", {"megabytes": limits.disk_mb + 16}, 60)
         on_disk = sorted(str(p.relative_to(box.private)) for p in box.private.rglob("*") if p.is_file())
     assert reply.ok, reply
     assert reply.value["sub"] == "Read-only file system", reply.value
