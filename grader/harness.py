@@ -11,6 +11,7 @@ with the arguments it knows were passed (``grader.verdicts``), with its own NumP
 
 from __future__ import annotations
 
+import functools
 from types import ModuleType
 from typing import Any
 
@@ -196,3 +197,87 @@ def sigmoid_without_overflow(module: ModuleType, z: np.ndarray) -> np.ndarray:
     exception is what the parent sees (an ``error`` outcome), never a flag sent back by the child."""
     with np.errstate(over="raise", invalid="raise"):
         return np.array(module.sigmoid(z), dtype=np.float64)
+
+
+# --------------------------------------------------------------------------- pictures (grader/plots)
+#
+# Paths of the student's own code, drawn by the parent (``grader.plots``) next to the same scenario run on
+# the trusted solution. Nothing here draws, and nothing here decides a grade.
+
+
+def _quadratic_surface(w: np.ndarray, want_grad: bool) -> Any:
+    """The elongated bowl ``f(x, y) = 1/2 (x^2 + 10 y^2)`` (report, figure 3.5), minimum at (0, 0)."""
+    x, y = w[0], w[1]
+    if want_grad:
+        return np.array([x, 10.0 * y])
+    return 0.5 * (x * x + 10.0 * y * y)
+
+
+def _valley_surface(w: np.ndarray, want_grad: bool) -> Any:
+    """A Rosenbrock-like valley ``f(x, y) = (1 - x)^2 + 5 (y - x^2)^2``, minimum at (1, 1); gradient
+    ``(-2 (1 - x) - 20 x (y - x^2), 10 (y - x^2))``."""
+    x, y = w[0], w[1]
+    if want_grad:
+        return np.array([-2.0 * (1.0 - x) - 20.0 * x * (y - x * x), 10.0 * (y - x * x)])
+    return (1.0 - x) ** 2 + 5.0 * (y - x * x) ** 2
+
+
+SURFACES = {"quadratic": _quadratic_surface, "valley": _valley_surface}
+
+
+def surface_value(surface: str, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``f`` of a surface on a grid (the parent's contour plot)."""
+    return SURFACES[surface](np.array([x, y]), False)
+
+
+def _finite_path(path: list[np.ndarray]) -> bool:
+    """A path stops once it leaves the plotted world: NaN, inf or a coordinate beyond 1e6."""
+    return bool(np.all(np.isfinite(path[-1])) and np.max(np.abs(path[-1])) < 1e6)
+
+
+def optimizer_path(
+    module: ModuleType, name: str, surface: str, w0: np.ndarray, steps: int, hp: dict[str, float]
+) -> np.ndarray:
+    """The points ``w_0, ..., w_steps`` (array of shape (k, 2), k <= steps + 1) of optimizer ``name`` of an
+    exercise-11 module on a 2-D surface, each returned state fed into the next step, as ``run_optimizer``
+    does; the path stops early when it leaves the finite world."""
+    grad = functools.partial(SURFACES[surface], want_grad=True)
+    w = np.array(w0, dtype=np.float64)
+    state = [np.zeros_like(w) for _ in range({"sgd": 0, "adam": 2}.get(name, 1))]
+    path = [np.ndarray.copy(w)]
+    for t in range(1, steps + 1):
+        if name == "nesterov":
+            g = grad(np.array(module.nesterov_lookahead(w, state[0], **hp), dtype=np.float64).reshape(2))
+        else:
+            g = grad(w)
+        if name == "sgd":
+            out = (module.sgd_step(w, g, **hp),)
+        elif name == "adam":
+            out = module.adam_step(w, g, *state, t, **hp)
+        else:
+            out = getattr(module, f"{name}_step")(w, g, *state, **hp)
+        w, *state = (np.array(x, dtype=np.float64).reshape(2) for x in out)
+        path.append(np.ndarray.copy(w))
+        if not _finite_path(path):
+            break
+    return np.array(path)
+
+
+def numerical_gradient_path(
+    module: ModuleType, surface: str, w0: np.ndarray, lr: float, h: float, steps: int
+) -> np.ndarray:
+    """Gradient descent ``w <- w - lr g`` on a 2-D surface where ``g`` is the exercise-9 module's
+    ``numerical_gradient(f, w, h)``: the points visited, array of shape (k, 2), k <= steps + 1."""
+
+    def f(v: np.ndarray) -> float:
+        return float(SURFACES[surface](np.asarray(v, dtype=np.float64).reshape(2), False))
+
+    w = np.array(w0, dtype=np.float64)
+    path = [np.ndarray.copy(w)]
+    for _ in range(steps):
+        g = np.array(module.numerical_gradient(f, np.ndarray.copy(w), h), dtype=np.float64).reshape(2)
+        w = w - lr * g
+        path.append(np.ndarray.copy(w))
+        if not _finite_path(path):
+            break
+    return np.array(path)

@@ -1,0 +1,111 @@
+"""Pictures of a student's own work (issue 13, item 3), drawn by the trusted parent from plain data.
+
+The student's functions run in the same sandboxed child as for grading (``grader.sandbox.Sandbox``): a
+picture asks the child for arrays (a harness scenario returns a whole path in one call), and this process
+draws them with matplotlib next to the same arrays computed by trusted code (``grader.plots.reference``).
+Student code never draws and never sees the reference. One module per kind of picture, each with
+``EXERCISES``, ``collect(exercise, call) -> Collected`` (what is plotted, the same function for both sides)
+and ``draw(exercise, student, reference, path, lang)``:
+
+* ``optimizers`` (ex11, figures 3.5-3.8), ``learning_rate`` (ex06, figure 3.1), ``activations`` (ex02,
+  ex07, figure 1.5), ``gradient_check`` (ex09: descent driven by the student's numerical gradient).
+
+Training (ex14, ex15) is not drawn: ``train_mlp`` and ``fine_tune_output`` return only the trained
+parameters, so a loss or accuracy per epoch would mean training again once per epoch.
+
+A picture is absent, with its reason, when the module is missing or none of its panels gave a value (not
+implemented, an exception, a timeout); a panel that gave none is drawn empty with its reason.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Collection
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from grader.errors import UsageError
+from grader.plots import activations, gradient_check, learning_rate, optimizers
+from grader.plots.common import Caller, Unavailable
+from grader.plots.reference import reference
+
+KINDS = (activations, learning_rate, gradient_check, optimizers)
+PLOTTED = tuple(ex for kind in KINDS for ex in kind.EXERCISES)
+MAX_ELEMENTS = 20_000  # the largest reply a picture decodes (a path of 151 points of 2 coordinates...)
+
+
+class Picture(NamedTuple):
+    """One picture: the PNG written, or the reason why there is none."""
+
+    exercise: str
+    result: Path | str
+
+    @property
+    def path(self) -> Path | None:
+        return self.result if isinstance(self.result, Path) else None
+
+
+def sandbox_caller(box: Any, timeout_s: float) -> Caller:
+    """A ``Caller`` that runs ``target`` in the sandboxed child and returns its value, or raises
+    ``Unavailable`` with the child's outcome and error."""
+
+    def call(exercise: str, target: str, kwargs: dict[str, Any]) -> Any:
+        reply = box.call(exercise, target, kwargs, timeout_s, max_elements=MAX_ELEMENTS)
+        if not reply.ok:
+            raise Unavailable(f"{reply.status}: {reply.error}".strip().rstrip(":")[:200])
+        return reply.value
+
+    return call
+
+
+def _draw_all(box: Any, folder: Path, out_dir: Path, lang: str, chosen: Collection[str],
+              timeout_s: float) -> list[Picture]:
+    call = sandbox_caller(box, timeout_s)
+    pictures = []
+    for kind in KINDS:
+        for exercise in kind.EXERCISES:
+            if exercise not in chosen:
+                continue
+            if not (folder / f"{exercise}.py").is_file():
+                pictures.append(Picture(exercise, f"no file {exercise}.py"))
+                continue
+            student = kind.collect(exercise, call)
+            if not student.data:
+                pictures.append(Picture(exercise, next(iter(student.missing.values()))))
+                continue
+            path = out_dir / f"{exercise}.png"
+            kind.draw(exercise, student, reference(kind, exercise), path, lang)
+            pictures.append(Picture(exercise, path))
+    return pictures
+
+
+def write_plots(source: Path, out_dir: Path, lang: str = "fr", *, exercises: Collection[str] | None = None,
+                sandbox: str = "auto", launcher: Any = None, timeout_s: float = 30.0) -> list[Picture]:
+    """Draw the pictures of the student's work in ``source`` (a folder of exercise modules or a notebook)
+    into ``out_dir`` as ``<exercise>.png``; one ``Picture`` per plotted exercise among ``exercises``
+    (default: all of ``PLOTTED``). ``sandbox`` is the isolation mode (``grader.sandbox.bwrap.resolve``)
+    unless ``launcher`` is given. Raises ``UsageError`` (one line) when matplotlib is absent or
+    ``source`` cannot be read."""
+    from grader.engine.backend import GRADER
+    from grader.intake import IntakeError, read_entry
+    from grader.plots.common import figure
+    from grader.registry import EXERCISES
+    from grader.sandbox import Sandbox, bwrap
+
+    figure(1, 1)  # fail early, in one line, without matplotlib
+    if launcher is None:
+        launcher, _ = bwrap.resolve(sandbox)
+    chosen = [ex for ex in PLOTTED if exercises is None or ex in exercises]
+    work = Path(tempfile.mkdtemp(prefix="deepgrade-plots-"))
+    try:
+        try:
+            _, folder = read_entry(Path(source).resolve(), [e.id for e in EXERCISES], work)
+        except IntakeError as err:
+            raise UsageError(f"{source}: {err}") from None
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with Sandbox(folder, harness=GRADER / "harness.py", launcher=launcher) as box:
+            return _draw_all(box, folder, out_dir, lang, chosen, timeout_s)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

@@ -1,0 +1,59 @@
+"""Every word drawn on a picture, in French and English (``--lang fr|en``)."""
+
+from __future__ import annotations
+
+TEXT: dict[str, dict[str, str]] = {
+    "student": {"fr": "votre code", "en": "your code"},
+    "reference": {"fr": "référence", "en": "reference"},
+    "departs": {"fr": "s'écarte ici (pas {k})", "en": "departs here (step {k})"},
+    "same_path": {"fr": "identique à la référence", "en": "same as the reference"},
+    "missing": {"fr": "non tracé : {reason}", "en": "not drawn: {reason}"},
+    "step": {"fr": "pas", "en": "step"},
+    "n_steps": {"fr": "{n} pas", "en": "{n} steps"},
+    "differs": {"fr": "diffère de la référence", "en": "differs from the reference"},
+    # optimizers (ex11, figures 3.5-3.8)
+    "opt_title": {
+        "fr": "Exercice 11 : trajectoires de vos optimiseurs (figures 3.5 à 3.8)",
+        "en": "Exercise 11: paths of your optimizers (figures 3.5 to 3.8)",
+    },
+    "quadratic": {"fr": "bol allongé 1/2 (x² + 10 y²)", "en": "elongated bowl 1/2 (x² + 10 y²)"},
+    "valley": {"fr": "vallée (1 - x)² + 5 (y - x²)²", "en": "valley (1 - x)² + 5 (y - x²)²"},
+    "sgd": {"fr": "descente de gradient", "en": "gradient descent"},
+    "momentum": {"fr": "momentum", "en": "momentum"},
+    "nesterov": {"fr": "Nesterov", "en": "Nesterov"},
+    "adagrad": {"fr": "Adagrad", "en": "Adagrad"},
+    "rmsprop": {"fr": "RMSprop", "en": "RMSprop"},
+    "adam": {"fr": "Adam", "en": "Adam"},
+    # learning rate (ex06, figure 3.1)
+    "lr_title": {
+        "fr": "Exercice 6 : votre descente de gradient sur C(w) = (w - 3)² (figure 3.1)",
+        "en": "Exercise 6: your gradient descent on C(w) = (w - 3)² (figure 3.1)",
+    },
+    "lr_small": {"fr": "α = {lr:g} (petit) : converge lentement",
+                 "en": "α = {lr:g} (small): converges slowly"},
+    "lr_good": {"fr": "α = {lr:g} (grand) : oscille et converge",
+                "en": "α = {lr:g} (large): oscillates, converges"},
+    "lr_large": {"fr": "α = {lr:g} (trop grand) : diverge", "en": "α = {lr:g} (too large): diverges"},
+    "cost": {"fr": "coût C(w)", "en": "cost C(w)"},
+    "weight": {"fr": "poids w", "en": "weight w"},
+    # activations (ex02, ex07, figure 1.5)
+    "act_title_ex02": {
+        "fr": "Exercice 2 : votre sigmoïde et sa dérivée (figure 1.5)",
+        "en": "Exercise 2: your sigmoid and its derivative (figure 1.5)",
+    },
+    "act_title_ex07": {
+        "fr": "Exercice 7 : vos fonctions d'activation et leurs dérivées (figure 1.5)",
+        "en": "Exercise 7: your activation functions and their derivatives (figure 1.5)",
+    },
+    "derivative": {"fr": "dérivée de {name}", "en": "derivative of {name}"},
+    # gradient check (ex09, section 2.3.4)
+    "ng_title": {
+        "fr": "Exercice 9 : descente de gradient avec votre gradient numérique (h = {h:g})",
+        "en": "Exercise 9: gradient descent with your numerical gradient (h = {h:g})",
+    },
+}
+
+
+def t(key: str, lang: str, **fields: object) -> str:
+    """The text of ``key`` in ``lang`` (``fr`` or ``en``), with ``fields`` filled in."""
+    return TEXT[key][lang].format(**fields)
