@@ -2,7 +2,7 @@
 process on the instructor's ``solutions/`` module (a harness scenario is the same function of
 ``grader.harness`` the child runs). The student bundle has no ``solutions/``: there the same arrays come
 from ``grader/data/plot_reference.json``, written from ``solutions/`` by
-``python -m grader.plots.reference --write`` (a test keeps it equal to a fresh computation)."""
+``python -m grader.plots --write`` (a test keeps it equal to a fresh computation)."""
 
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ def render() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m grader.plots.reference",
+    parser = argparse.ArgumentParser(prog="python -m grader.plots",
                                      description=f"Write or check grader/data/{TABLE.name}.")
     parser.add_argument("--write", action="store_true", help="regenerate the file from solutions/")
     text = render()
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {TABLE}")
         return 0
     if not TABLE.is_file() or TABLE.read_text(encoding="utf-8") != text:
-        print(f"{TABLE} is stale: run python -m grader.plots.reference --write", file=sys.stderr)
+        print(f"{TABLE} is stale: run python -m grader.plots --write", file=sys.stderr)
         return 1
     return 0
 

@@ -1,0 +1,189 @@
+"""Pictures of the student's own work (grader/plots): the arrays each picture draws come from the student's
+code run in the sandbox, agree with the trusted reference for the solutions, move when the student's
+answer is wrong, and a picture is absent, with the reason, when the code is not implemented.
+
+The data compared is what ``collect`` returns, the very arrays ``draw`` plots (not pixels)."""
+
+from __future__ import annotations
+
+import shutil
+import string
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grader.engine.backend import GRADER
+from grader.errors import UsageError
+from grader.plots import KINDS, PLOTTED, activations, gradient_check, learning_rate, optimizers, write_plots
+from grader.plots.common import departure
+from grader.plots.reference import TABLE, reference, render
+from grader.plots.text import TEXT, t
+from grader.sandbox import Sandbox, bwrap
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "examples" / "submissions"
+MISTAKES = ROOT / "tests" / "exercises" / "mistakes"
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_every_text_is_in_both_languages_with_the_same_fields() -> None:
+    for key, texts in TEXT.items():
+        assert set(texts) == {"fr", "en"}, key
+        assert all(texts.values()), key
+        assert _fields(texts["fr"]) == _fields(texts["en"]), key
+    assert t("departs", "fr", k=3) == "s'écarte ici (pas 3)"
+    assert t("departs", "en", k=3) == "departs here (step 3)"
+
+
+def test_departure_is_the_first_point_apart() -> None:
+    ref = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])
+    assert departure(ref.copy(), ref) is None
+    moved = ref.copy()
+    moved[2, 1] += 1e-3
+    moved[3, 0] += 1.0
+    assert departure(moved, ref) == 2
+    assert departure(ref + 1e-9, ref) is None  # within rtol 1e-6 (1 + |r|)
+    assert departure(ref[:3], ref) == 3  # a path that stops early departs where it stops
+    nan = ref.copy()
+    nan[1, 0] = np.nan
+    assert departure(nan, ref) == 1
+
+
+def test_the_shipped_reference_table_is_the_solutions() -> None:
+    """The bundle draws its references from grader/data/plot_reference.json: it must be what solutions/
+    gives today (regenerate with ``python -m grader.plots``)."""
+    assert TABLE.read_text(encoding="utf-8") == render()
+
+
+# --------------------------------------------------------------------------- the student's side, sandboxed
+
+
+def _folder(tmp: Path, name: str, files: dict[str, Path]) -> Path:
+    folder = tmp / name
+    folder.mkdir()
+    for exercise, source in files.items():
+        shutil.copyfile(source, folder / f"{exercise}.py")
+    return folder
+
+
+def _collect(folder: Path, kind: object, exercise: str) -> object:
+    from grader.plots import sandbox_caller
+
+    launcher, _ = bwrap.resolve("auto")
+    with Sandbox(folder, harness=GRADER / "harness.py", launcher=launcher) as box:
+        return kind.collect(exercise, sandbox_caller(box, 30.0))
+
+
+def test_the_solutions_run_in_the_sandbox_draw_the_reference(tmp_path: Path) -> None:
+    """Every panel of every picture, from the perfect sample in the sandbox, is the reference's array
+    (float64 round trip: equal to 1e-12)."""
+    from grader.plots import sandbox_caller
+
+    launcher, _ = bwrap.resolve("auto")
+    with Sandbox(SAMPLES / "perfect", harness=GRADER / "harness.py", launcher=launcher) as box:
+        call = sandbox_caller(box, 30.0)
+        for kind in KINDS:
+            for exercise in kind.EXERCISES:
+                got, ref = kind.collect(exercise, call), reference(kind, exercise)
+                assert not got.missing, (exercise, got.missing)
+                assert set(got.data) == set(ref.data)
+                for panel, array in got.data.items():
+                    np.testing.assert_allclose(array, ref.data[panel], rtol=1e-12, atol=1e-12,
+                                               err_msg=f"{exercise} {panel}")
+
+
+def _gap(a: np.ndarray, b: np.ndarray) -> float:
+    """The largest distance between the two paths over their common steps."""
+    n = min(len(a), len(b))
+    return float(np.max(np.linalg.norm((a[:n] - b[:n]).reshape(n, -1), axis=1)))
+
+
+# (mistake module, picture kind, panels that must move and by at least how much, panels that must not)
+CASES = [
+    ("ex11_optimizers__momentum_without_one_minus_beta", optimizers,
+     {"quadratic/momentum": 1.0, "valley/momentum": 0.3}, ["quadratic/sgd", "valley/adam"]),
+    ("ex11_optimizers__adam_without_bias_correction", optimizers,
+     {"quadratic/adam": 0.5, "valley/adam": 0.3}, ["quadratic/momentum", "valley/rmsprop"]),
+    ("ex09_gradient_check__forward_difference", gradient_check, {"path": 0.3}, []),
+    ("ex06_gradient_descent__derivative_without_2", learning_rate,
+     {"lr_small": 0.5, "lr_good": 1.0, "lr_large": 5.0}, []),
+    ("ex07_activations__elu_grad_without_alpha", activations, {"elu_grad": 0.5}, ["elu", "relu_grad"]),
+]
+
+
+@pytest.mark.parametrize(("mistake", "kind", "moved", "same"), CASES, ids=[c[0] for c in CASES])
+def test_a_mistake_moves_its_picture_visibly(tmp_path: Path, mistake: str, kind: object,
+                                             moved: dict[str, float], same: list[str]) -> None:
+    """The student's arrays leave the reference's at the mistake, by a visible distance (in the plot's
+    units: at least 0.3 on windows about 4 wide), and only in the panels the mistake touches."""
+    exercise = mistake.split("__")[0]
+    folder = _folder(tmp_path, "student", {exercise: MISTAKES / f"{mistake}.py"})
+    got, ref = _collect(folder, kind, exercise), reference(kind, exercise)
+    assert not got.missing
+    for panel, at_least in moved.items():
+        assert departure(got.data[panel], ref.data[panel]) is not None, panel
+        assert _gap(got.data[panel], ref.data[panel]) >= at_least, panel
+    for panel in same:
+        assert departure(got.data[panel], ref.data[panel]) is None, panel
+
+
+def test_elu_grad_without_alpha_differs_on_the_negative_side_only(tmp_path: Path) -> None:
+    exercise = "ex07_activations"
+    mistake = MISTAKES / "ex07_activations__elu_grad_without_alpha.py"
+    folder = _folder(tmp_path, "student", {exercise: mistake})
+    got = _collect(folder, activations, exercise)
+    wrong = activations.differ(got.data["elu_grad"], reference(activations, exercise).data["elu_grad"])
+    assert wrong[activations.Z < 0].all() and not wrong[activations.Z > 0].any()
+
+
+# --------------------------------------------------------------------------- write_plots end to end
+
+
+def test_partial_sample_draws_the_sigmoid_and_says_why_the_rest_is_absent(tmp_path: Path) -> None:
+    """The bundled partial sample solves ex02 and leaves ex06, ex07, ex09 and ex11 as stubs."""
+    out = tmp_path / "plots"
+    pictures = write_plots(SAMPLES / "partial", out, "fr")
+    assert [p.exercise for p in pictures] == list(PLOTTED)
+    drawn = {p.exercise: p.path for p in pictures if p.path is not None}
+    assert list(drawn) == ["ex02_sigmoid"]
+    png = drawn["ex02_sigmoid"]
+    assert png == out / "ex02_sigmoid.png" and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert 5_000 < png.stat().st_size < 150_000
+    reasons = {p.exercise: p.result for p in pictures if p.path is None}
+    assert reasons == {
+        "ex07_activations": "not_implemented: tanh raises NotImplementedError",
+        "ex06_gradient_descent": "not_implemented: gradient_descent raises NotImplementedError",
+        "ex09_gradient_check": "not_implemented: numerical_gradient raises NotImplementedError",
+        "ex11_optimizers": "not_implemented: sgd_step raises NotImplementedError",
+    }
+    assert sorted(p.name for p in out.iterdir()) == ["ex02_sigmoid.png"]
+
+
+def test_one_optimizer_left_out_leaves_its_panels_empty_with_the_reason(tmp_path: Path) -> None:
+    """A student who wrote every optimizer but Adam still gets the picture; Adam's panels say why."""
+    source = (SAMPLES / "perfect" / "ex11_optimizers.py").read_text(encoding="utf-8")
+    head, _, _ = source.partition("def adam_step(")
+    folder = tmp_path / "student"
+    folder.mkdir()
+    stub = "def adam_step(*args, **kwargs):\n    raise NotImplementedError\n"
+    (folder / "ex11_optimizers.py").write_text(head + stub, encoding="utf-8")
+    got = _collect(folder, optimizers, "ex11_optimizers")
+    assert set(got.missing) == {"quadratic/adam", "valley/adam"}
+    assert got.missing["valley/adam"] == "not_implemented: adam_step raises NotImplementedError"
+    assert len(got.data) == 10
+    pictures = write_plots(folder, tmp_path / "out", "en", exercises=["ex11_optimizers", "ex02_sigmoid"])
+    assert [(p.exercise, p.result) for p in pictures] == [
+        ("ex02_sigmoid", "no file ex02_sigmoid.py"),
+        ("ex11_optimizers", tmp_path / "out" / "ex11_optimizers.png"),
+    ]
+
+
+def test_without_matplotlib_one_line_says_what_to_install(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(__import__("sys").modules, "matplotlib.figure", None)
+    with pytest.raises(UsageError, match=r"^pictures need matplotlib: pip install matplotlib"):
+        write_plots(SAMPLES / "partial", tmp_path, "fr")
