@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from grader.messages import REASONS, WHERE
 from grader.model import Check, Comparison, Outcome
 
 
@@ -38,7 +39,22 @@ def _fmt(x: Any) -> str:
 
 
 def _where(path: str) -> str:
-    return f" at {path}" if path else ""
+    return WHERE.en.format(path=path) if path else ""
+
+
+def _say(key: str, path: str = "", **params: Any) -> str:
+    """The canonical (English) reason ``key`` of ``grader.messages.REASONS``; ``path`` fills ``{where}``."""
+    return REASONS[key].en.format(where=_where(path), **params)
+
+
+def _pair(expected: Any, got: Any) -> tuple[str, str]:
+    """``expected`` and ``got`` with enough significant digits (4 to 17) for the two texts to differ."""
+    whole = bool | np.bool_ | int | np.integer
+    if isinstance(expected, whole) and isinstance(got, whole):
+        return _fmt(expected), _fmt(got)
+    e, g = float(expected), float(got)
+    digits = next((d for d in range(4, 18) if f"{e:.{d}g}" != f"{g:.{d}g}"), 16) + 1  # one more than needed
+    return f"{e:.{digits}g}", f"{g:.{digits}g}"
 
 
 def _array(x: Any, path: str) -> np.ndarray:
@@ -50,40 +66,42 @@ def _array(x: Any, path: str) -> np.ndarray:
         try:
             arr = np.asarray(x)
         except ValueError as exc:
-            raise InvalidValue(f"ragged sequence{_where(path)}") from exc
+            raise InvalidValue(_say("ragged", path)) from exc
         if arr.dtype.kind in "biuf":
             return arr
-    raise InvalidValue(f"expected an array{_where(path)}, got {type(x).__name__}")
+    raise InvalidValue(_say("not_array", path, got=type(x).__name__))
 
 
 def _close(expected: Any, got: Any, cmp: Comparison, path: str) -> None:
     e = np.asarray(expected, dtype=np.float64)
     g = _array(got, path)
     if g.dtype.kind not in "biuf":
-        raise InvalidValue(f"expected numbers{_where(path)}, got dtype {g.dtype}")
+        raise InvalidValue(_say("dtype", path, dtype=g.dtype))
     if e.shape != g.shape:
-        raise InvalidValue(f"shape mismatch{_where(path)}: expected {e.shape}, got {g.shape}")
+        raise InvalidValue(_say("shape", path, expected=e.shape, got=g.shape))
     g = g.astype(np.float64)
     if not np.all(np.isfinite(g)) and np.all(np.isfinite(e)):
         bad = np.flatnonzero(~np.isfinite(g.reshape(-1)))[0]
-        raise InvalidValue(f"non-finite value{_where(path)} (first at flat index {bad})")
+        raise InvalidValue(_say("non_finite_at", path, index=bad))
     err = np.abs(g - e)
     allowed = cmp.atol + cmp.rtol * np.abs(e)
     wrong = ~(err <= allowed)
     if np.any(wrong):
         first = int(np.flatnonzero(wrong.reshape(-1))[0])
         max_abs = float(np.max(err))
-        max_rel = float(np.max(err / np.maximum(np.abs(e), 1e-300)))
+        nonzero = wrong & (e != 0)  # a relative error against an expected 0 says nothing: absolute only
+        numbers: dict[str, Any] = {"abs_err": f"{max_abs:.3g}", "rtol": f"{cmp.rtol:g}",
+                                   "atol": f"{cmp.atol:g}"}
+        if np.any(nonzero):
+            numbers["rel_err"] = f"{float(np.max(err[nonzero] / np.abs(e[nonzero]))):.3g}"
+        shown_e, shown_g = _pair(e.reshape(-1)[first], g.reshape(-1)[first])
         if e.ndim == 0:
-            head = f"expected {_fmt(e)}, got {_fmt(g)}"
-        else:
-            idx = np.unravel_index(first, e.shape)
-            head = f"first wrong index {tuple(int(i) for i in idx)}: expected {_fmt(e.reshape(-1)[first])}, "
-            head += f"got {_fmt(g.reshape(-1)[first])}; {int(wrong.sum())}/{e.size} wrong"
-        raise _Wrong(
-            f"{head}{_where(path)} (max abs err {max_abs:.3g}, max rel err {max_rel:.3g}; "
-            f"rtol {cmp.rtol:g}, atol {cmp.atol:g})"
-        )
+            key = "close_scalar" if "rel_err" in numbers else "close_scalar_abs"
+            raise _Wrong(_say(key, path, expected=shown_e, got=shown_g, **numbers))
+        idx = tuple(int(i) for i in np.unravel_index(first, e.shape))
+        key = "close_array" if "rel_err" in numbers else "close_array_abs"
+        raise _Wrong(_say(key, path, index=idx, expected=shown_e, got=shown_g, wrong=int(wrong.sum()),
+                          size=e.size, **numbers))
 
 
 def _equal(expected: Any, got: Any, path: str) -> None:
@@ -91,47 +109,47 @@ def _equal(expected: Any, got: Any, path: str) -> None:
         e = np.asarray(expected)
         g = _array(got, path)
         if e.shape != g.shape:
-            raise InvalidValue(f"shape mismatch{_where(path)}: expected {e.shape}, got {g.shape}")
+            raise InvalidValue(_say("shape", path, expected=e.shape, got=g.shape))
         wrong = e != g
         if np.any(wrong):
             first = int(np.flatnonzero(np.asarray(wrong).reshape(-1))[0])
-            raise _Wrong(
-                f"{int(np.sum(wrong))}/{e.size} entries differ{_where(path)}, first at flat index {first}: "
-                f"expected {_fmt(e.reshape(-1)[first])}, got {_fmt(g.reshape(-1)[first])}"
-            )
+            shown_e, shown_g = _pair(e.reshape(-1)[first], g.reshape(-1)[first])
+            raise _Wrong(_say("entries_differ", path, wrong=int(np.sum(wrong)), size=e.size, index=first,
+                              expected=shown_e, got=shown_g))
         return
     if isinstance(expected, str) or isinstance(got, str):
         if type(got) is not type(expected):
-            raise InvalidValue(f"expected {type(expected).__name__}{_where(path)}, got {type(got).__name__}")
+            raise InvalidValue(_say("expected_got", path, expected=type(expected).__name__,
+                                    got=type(got).__name__))
         if got != expected:
-            raise _Wrong(f"expected {expected!r}{_where(path)}, got {got!r}")
+            raise _Wrong(_say("expected_got", path, expected=repr(expected), got=repr(got)))
         return
     if not _is_number(got):
-        raise InvalidValue(f"expected a number{_where(path)}, got {type(got).__name__}")
+        raise InvalidValue(_say("not_number", path, got=type(got).__name__))
     if isinstance(got, float | np.floating) and not np.isfinite(got):
-        raise InvalidValue(f"non-finite value{_where(path)}: {got}")
+        raise InvalidValue(_say("non_finite", path, value=got))
     if got != expected:
-        raise _Wrong(f"expected {_fmt(expected)}{_where(path)}, got {_fmt(got)}")
+        if expected is True and got is False and path.endswith("_unchanged']"):
+            raise _Wrong(_say("arguments_modified", path))
+        shown_e, shown_g = _pair(expected, got)
+        raise _Wrong(_say("expected_got", path, expected=shown_e, got=shown_g))
 
 
 def _walk(expected: Any, got: Any, cmp: Comparison, path: str) -> None:
     if isinstance(expected, dict):
         if not isinstance(got, dict):
-            raise InvalidValue(f"expected a dict{_where(path)}, got {type(got).__name__}")
+            raise InvalidValue(_say("not_dict", path, got=type(got).__name__))
         if set(got) != set(expected):
-            raise InvalidValue(
-                f"keys{_where(path)}: expected {sorted(map(str, expected))}, got {sorted(map(str, got))}"
-            )
+            keys = {"expected": sorted(map(str, expected)), "got": sorted(map(str, got))}
+            raise InvalidValue(_say("keys", path, **keys))
         for key in expected:
             _walk(expected[key], got[key], cmp, f"{path}[{key!r}]")
         return
     if isinstance(expected, list | tuple) and not _numeric_sequence(expected):
         if not isinstance(got, list | tuple):
-            raise InvalidValue(
-                f"expected a sequence of {len(expected)}{_where(path)}, got {type(got).__name__}"
-            )
+            raise InvalidValue(_say("not_sequence", path, count=len(expected), got=type(got).__name__))
         if len(got) != len(expected):
-            raise InvalidValue(f"expected {len(expected)} items{_where(path)}, got {len(got)}")
+            raise InvalidValue(_say("items", path, count=len(expected), got=len(got)))
         for i, (e, g) in enumerate(zip(expected, got, strict=True)):
             _walk(e, g, cmp, f"{path}[{i}]")
         return
@@ -156,7 +174,7 @@ def judge(check: Check, expected: Any, got: Any) -> tuple[Outcome, str]:
             try:
                 ok, detail = cmp.predicate(got, expected)
             except (TypeError, ValueError, IndexError, KeyError) as exc:
-                raise InvalidValue(f"unexpected value: {exc}") from exc
+                raise InvalidValue(_say("predicate_value", inner=exc)) from exc
             return (Outcome.PASSED, "") if ok else (Outcome.FAILED, detail)
         if cmp.kind not in ("close", "equal"):
             raise ValueError(f"check {check.name!r}: unknown comparison kind {cmp.kind!r}")

@@ -1,6 +1,10 @@
 """Per-student feedback: a Markdown page in the chosen language, one section per exercise with its
 points, every check's message and the report sections to reread.
 
+A check of the course's registry is rendered from its record by ``grader.render`` (the same renderer as
+``deepgrade check``): the reason's numbers in the chosen language, the section, the hint. A record of a
+check the registry does not know falls back to its stored message.
+
 Every string that can come from a student (the id, a reason or the part of a message that quotes it) is
 written as an inline code span, one line, invisible and control characters removed, fenced with more
 backticks than it holds: Markdown links, images and HTML in it are shown as text, never rendered.
@@ -8,14 +12,15 @@ backticks than it holds: Markdown links, images and HTML in it are shown as text
 
 from __future__ import annotations
 
-import html
 import itertools
 import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from grader.model import Outcome, Text
+from grader.messages import OUTCOME_LABELS
+from grader.model import Check, Exercise, Outcome, Text
+from grader.render import paragraph, view
 
 _T = {
     "title": Text("Retour pour", "Feedback for"),
@@ -30,28 +35,21 @@ _T = {
         "Grading incomplete: {have} of {expected} checks recorded; this total is not final.",
     ),
 }
-_OUTCOME = {
-    Outcome.PASSED: Text("réussi", "passed"),
-    Outcome.FAILED: Text("résultat faux", "wrong result"),
-    Outcome.NOT_IMPLEMENTED: Text("non implémenté", "not implemented"),
-    Outcome.MISSING: Text("absent", "missing"),
-    Outcome.ERROR: Text("erreur", "error"),
-    Outcome.INVALID: Text("valeur invalide", "invalid value"),
-    Outcome.TIMEOUT: Text("délai dépassé", "timed out"),
-    Outcome.CRASHED: Text("processus arrêté", "crashed"),
-    Outcome.SYNTAX_ERROR: Text("erreur de syntaxe", "syntax error"),
-    Outcome.IMPORT_ERROR: Text("erreur à l'import", "import error"),
-    Outcome.FORBIDDEN_IMPORT: Text("import interdit", "forbidden import"),
-}
+_OUTCOME = OUTCOME_LABELS
 
 
 _INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
 _BACKTICKS = re.compile("`+")
 
 
+_MARKUP = re.compile(r"<(?=[A-Za-z/!?])|&(?=#?\w+;)|[|`*]")
+
+
 def _md(text: str) -> str:
-    """Trusted text (the grader's words, registry names) as one line of Markdown, HTML escaped."""
-    return html.escape(" ".join(str(text).split()), quote=False).replace("|", "\\|")
+    """Trusted text (the grader's words, registry names) as one line of Markdown: only what would start
+    markup (a tag, an entity, a table bar, a backtick, a star) is backslash-escaped, so a comparison
+    such as ``0.80 < 0.90`` reads as it is, never as an ``&lt;`` entity."""
+    return _MARKUP.sub(lambda m: "\\" + m.group(0), " ".join(str(text).split()))
 
 
 def code(text: str) -> str:
@@ -70,9 +68,23 @@ def cell_text(value: object) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def registry_check(exercise: str, check: str) -> tuple[Exercise, Check] | None:
+    """The exercise and check of the course's registry with these names, or ``None``."""
+    from grader.registry import EXERCISES
+
+    for ex in EXERCISES:
+        if ex.id == exercise:
+            return next(((ex, c) for c in ex.checks if c.name == check), None)
+    return None
+
+
 def check_text(row: Mapping[str, Any], lang: str) -> str:
-    """What to tell the student about one check: its message in ``lang``, or else the outcome in words
-    and the recorded reason (plain text, for Gradescope)."""
+    """What to tell the student about one check (plain text, for Gradescope): rendered from the record
+    when the registry knows the check, else its message in ``lang``, or else the outcome in words and the
+    recorded reason."""
+    known = registry_check(str(row["exercise"]), str(row["check"]))
+    if known is not None:
+        return paragraph(view(*known, Outcome(row["outcome"]), cell_text(row["reason"]), lang))
     message = cell_text(row["message_fr" if lang == "fr" else "message_en"])
     if message:
         return message
@@ -85,7 +97,12 @@ def check_markdown(row: Mapping[str, Any], lang: str) -> str:
 
     A message quotes the recorded reason (``grader.messages``: ``detail`` without its final period): that
     part becomes code. A message that holds a reason it does not visibly quote is code as a whole, since
-    which part came from the student cannot be told."""
+    which part came from the student cannot be told. A check the registry knows is rendered from its record
+    instead, every text the catalogue does not know (and every non-numeric value) as code."""
+    known = registry_check(str(row["exercise"]), str(row["check"]))
+    if known is not None:
+        shown = view(*known, Outcome(row["outcome"]), cell_text(row["reason"]), lang, quote=code, escape=_md)
+        return paragraph(shown, escape=_md)
     message = cell_text(row["message_fr" if lang == "fr" else "message_en"])
     reason = cell_text(row["reason"])
     if not message:

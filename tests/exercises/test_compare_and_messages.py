@@ -93,7 +93,8 @@ def test_feedback_for_every_outcome(outcome: Outcome, lang: str) -> None:
         return
     assert check.section in text
     if outcome is Outcome.FAILED:
-        assert "expected 0.5, got 0.6" in text and check.hint(lang) in text
+        assert ("attendu 0.5, obtenu 0.6" if lang == "fr" else "expected 0.5, got 0.6") in text
+        assert check.hint(lang) in text
     if outcome is Outcome.NOT_IMPLEMENTED:
         assert ("pas encore implémenté" if lang == "fr" else "not implemented yet") in text
 
