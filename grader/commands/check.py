@@ -38,6 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--sandbox", choices=("auto", "bwrap", "process"), default="auto",
                         help="isolation: bubblewrap namespaces, process-level only, or auto (default)")
     parser.add_argument("--backend", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--plots", type=Path, default=None, metavar="DIR",
+                        help="also draw pictures of your work (PNG) into DIR")
     parser.set_defaults(run=run)
 
 
@@ -118,6 +120,12 @@ def run(args: argparse.Namespace) -> int:
         print(table(rows, HEAD[args.lang]))
         print()
         print(SUMMARY[args.lang].format(passed=passed, total=total, points=points, max_points=max_points))
+        if args.plots is not None:
+            from grader.plots import describe, write_plots
+
+            pictures = write_plots(folder, args.plots, args.lang, exercises=chosen, sandbox=args.sandbox,
+                                   launcher=launcher)
+            print("\n".join(describe(pictures, args.lang)))
         return 0 if passed == total else 1
     finally:
         pool.close()

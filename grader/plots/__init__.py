@@ -25,10 +25,13 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import numpy as np
+
 from grader.errors import UsageError
 from grader.plots import activations, gradient_check, learning_rate, optimizers
 from grader.plots.common import Caller, Unavailable
 from grader.plots.reference import reference
+from grader.plots.text import TEXT, t
 
 KINDS = (activations, learning_rate, gradient_check, optimizers)
 PLOTTED = tuple(ex for kind in KINDS for ex in kind.EXERCISES)
@@ -46,29 +49,46 @@ class Picture(NamedTuple):
         return self.result if isinstance(self.result, Path) else None
 
 
-def sandbox_caller(box: Any, timeout_s: float) -> Caller:
+def describe(pictures: list[Picture], lang: str) -> list[str]:
+    """One line per picture: where it was written, or why there is none."""
+    return [t("written", lang, exercise=p.exercise, path=p.path) if p.path is not None
+            else t("absent", lang, exercise=p.exercise, reason=p.result) for p in pictures]
+
+
+def why_not(status: str, error: str, lang: str) -> str:
+    """The reason, in ``lang``, for a call whose outcome is ``status`` (``grader.model.Outcome``)."""
+    if status == "not_implemented":
+        return t("not_written", lang, where=error.removesuffix(" raises NotImplementedError"))
+    label = t(status, lang) if status in TEXT else status
+    return t("failed", lang, status=label, error=" ".join(error.split())[:160])
+
+
+def sandbox_caller(box: Any, timeout_s: float, lang: str = "en") -> Caller:
     """A ``Caller`` that runs ``target`` in the sandboxed child and returns its value, or raises
-    ``Unavailable`` with the child's outcome and error."""
+    ``Unavailable`` with the child's outcome and error, in ``lang``."""
 
     def call(exercise: str, target: str, kwargs: dict[str, Any]) -> Any:
         reply = box.call(exercise, target, kwargs, timeout_s, max_elements=MAX_ELEMENTS)
         if not reply.ok:
-            raise Unavailable(f"{reply.status}: {reply.error}".strip().rstrip(":")[:200])
-        return reply.value
+            raise Unavailable(why_not(reply.status, reply.error, lang))
+        try:
+            return np.asarray(reply.value, dtype=np.float64)
+        except (TypeError, ValueError) as err:
+            raise Unavailable(why_not("invalid", str(err), lang)) from None
 
     return call
 
 
 def _draw_all(box: Any, folder: Path, out_dir: Path, lang: str, chosen: Collection[str],
               timeout_s: float) -> list[Picture]:
-    call = sandbox_caller(box, timeout_s)
+    call = sandbox_caller(box, timeout_s, lang)
     pictures = []
     for kind in KINDS:
         for exercise in kind.EXERCISES:
             if exercise not in chosen:
                 continue
             if not (folder / f"{exercise}.py").is_file():
-                pictures.append(Picture(exercise, f"no file {exercise}.py"))
+                pictures.append(Picture(exercise, t("no_file", lang, name=f"{exercise}.py")))
                 continue
             student = kind.collect(exercise, call)
             if not student.data:
