@@ -29,6 +29,7 @@ _T = {
     "hidden": Text("cachée", "hidden"),
     "reread": Text("À relire", "To reread"),
     "section": Text("section", "section"),
+    "picture": Text("Image de votre travail :", "Picture of your work:"),
     "all_passed": Text("Tous les tests sont réussis.", "All checks passed."),
     "incomplete": Text(
         "Correction incomplète : {have} tests sur {expected} enregistrés ; ce total n'est pas définitif.",
@@ -137,12 +138,16 @@ def feedback_markdown(
     lang: str,
     sections: Mapping[tuple[str, str], str] | None = None,
     incomplete: tuple[int, int] | None = None,
+    pictures: Mapping[str, str] | None = None,
 ) -> str:
     """The feedback page of one student from its records of the long table (messages included, a
     ``missing`` record for each check with no result), grouped by exercise in the order given.
     ``sections`` maps (exercise, check) to the report section of the check, when the registry is at hand;
-    ``incomplete`` is (checks recorded, checks planned) when the student's grading did not finish."""
+    ``incomplete`` is (checks recorded, checks planned) when the student's grading did not finish;
+    ``pictures`` maps an exercise to the link of the picture of the student's work (``grader.plots``),
+    shown at the end of its section."""
     sections = sections or {}
+    pictures = pictures or {}
     colon = " :" if lang == "fr" else ":"  # French typography spaces the colon
     total, possible = math.fsum(r["points"] for r in rows), math.fsum(r["max_points"] for r in rows)
     lines = [
@@ -173,5 +178,7 @@ def feedback_markdown(
         if reread:
             where = ", ".join(f"{_T['section'](lang)} {s}" for s in reread)
             lines += ["", f"{_T['reread'](lang)}{colon} {where}."]
+        if exercise in pictures:
+            lines += ["", f"![{_T['picture'](lang)} {_md(exercise)}](<{pictures[exercise]}>)"]
         lines.append("")
     return "\n".join(lines)
