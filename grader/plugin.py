@@ -103,6 +103,12 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     if STATE_KEY in config.stash:
         config.stash[STATE_KEY].close()
+    if not is_worker(config):
+        from grader import tempdirs
+        from grader.sandbox import procs
+
+        procs.sweep_orphans()  # sandbox children of a lost worker came back to this subreaper
+        tempdirs.sweep_stale()  # and a lost worker's scratch folders hold copies of students' code
 
 
 def done_keys(journal: Path) -> set[tuple[str, str, str]]:

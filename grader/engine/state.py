@@ -21,7 +21,7 @@ from grader.engine.backend import Backend, load_backend
 from grader.engine.grading import Options, Planned, Pool, plan
 from grader.errors import UsageError
 from grader.intake import Submission, scan
-from grader.sandbox import Limits, bwrap
+from grader.sandbox import Limits, bwrap, procs
 
 
 @dataclass
@@ -67,6 +67,7 @@ def build_state(config: pytest.Config) -> State:
     opt = config.option
     worker = hasattr(config, "workerinput")
     if not worker:
+        procs.harden_grader()  # what a lost worker's sandbox children leave comes back to this process
         tempdirs.sweep_stale()
     backend = load_backend(opt.grader_backend)
     backend.check_ready(hidden=not opt.public_only)

@@ -17,16 +17,15 @@ overlay and its link targets. ``sys.base_prefix`` is never allowed wholesale.
 
 from __future__ import annotations
 
-import atexit
 import importlib.util
 import os
-import shutil
 import site
 import sys
 import sysconfig
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+
+from grader import tempdirs
 
 TRUSTED = ("grader", "solutions", "kernels", "exercises", "benchmarks")
 """The project's packages: never linked, and their folders (and the folder holding them) never readable."""
@@ -166,8 +165,7 @@ def shared_overlay() -> tuple[Path, list[str]]:
     only read it: under Landlock it is outside their writable folder."""
     pid = os.getpid()
     if pid not in _SHARED:
-        root = Path(tempfile.mkdtemp(prefix="deepgrade-overlay-"))
-        atexit.register(shutil.rmtree, root, True)
+        root = tempdirs.make("overlay", remove_at_exit=True)  # swept by the next run if this one is killed
         overlay = build_overlay(root / "site")
         _SHARED[pid] = (overlay, readable_paths(overlay))
     return _SHARED[pid]

@@ -5,9 +5,12 @@ A hostile submission is a folder of ``submissions/`` with a one-line ``EXPECT`` 
 
     honest=ex01_perceptron,ex02_sigmoid.sigmoid outcome=timeout needs=fs reason=no answer within
 
-``honest`` lists what the submission answers honestly: whole modules (copied from the bundled perfect
-sample when the folder does not hold them) or ``module.function`` (checks whose target is that function);
-its points are the registry's points of those checks. ``outcome`` and ``reason`` (a substring, the rest of
+``run`` names the hostile run that grades it (``RUNS``: ``sandbox``, the default, on exercises 1, 2 and 5
+with a 4 s timeout and a 30 s budget; ``numbers``, on the exercises whose verdicts rest on numbers the
+child could forge: arguments left unchanged, a speed race, held-out accuracy). ``honest`` lists what the
+submission answers honestly: whole modules (copied from the bundled perfect sample when the folder does
+not hold them), ``module.function`` (checks whose target is that function) or ``module.check``; its
+points are the registry's points of those checks. ``outcome`` and ``reason`` (a substring, the rest of
 the line) must appear on at least one of its records. ``needs`` names the isolation the defence relies on
 (``fs``: reads and writes by absolute path, ``signal``: signals to the grader), present with bubblewrap or
 Landlock. Placeholders in the ``.py`` files are filled at build time: ``@TAG@`` (a process name unique to
@@ -26,6 +29,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import odd_entries
+
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 HOSTILE = HERE / "submissions"
@@ -33,6 +38,24 @@ SAMPLES = REPO / "examples" / "submissions"
 SUBSET = ("ex01_perceptron", "ex02_sigmoid", "ex05_quadratic_cost")
 KEYWORD = " or ".join(SUBSET)
 TIMEOUT = 4.0
+BUDGET = 30.0
+
+
+@dataclass(frozen=True)
+class Run:
+    """A hostile run: the exercises it grades, and the per-call timeout and per-submission time budget
+    it sets (``None``: each check's own timeout)."""
+
+    exercises: tuple[str, ...]
+    timeout: float | None
+    budget: float
+
+
+RUNS = {
+    "sandbox": Run(SUBSET, TIMEOUT, BUDGET),
+    "numbers": Run(("ex09_gradient_check", "ex11_optimizers", "ex14_train_digits", "ex15_transfer_learning",
+                    "ex16_fused_adam"), None, 300.0),
+}
 ODD_NAME = "Élève ☃ $(touch pwned); 'q' \"d\" *?"
 
 
@@ -42,34 +65,38 @@ class Expect:
     outcome: str | None = None
     reason: str | None = None
     needs: str | None = None
+    run: str = "sandbox"
 
 
 def parse_expect(line: str) -> Expect:
     head, _, reason = line.strip().partition(" reason=")
     fields = dict(part.split("=", 1) for part in head.split())
     honest = tuple(h for h in fields.get("honest", "").split(",") if h)
-    return Expect(honest, fields.get("outcome"), reason or None, fields.get("needs"))
+    return Expect(honest, fields.get("outcome"), reason or None, fields.get("needs"),
+                  fields.get("run", "sandbox"))
 
 
 GENERATED = {
     "zip_bomb": Expect((), "missing", "expands beyond"),
     "zip_slip": Expect((), "missing", "unsafe path"),
+    **{name: parse_expect(line) for name, line in odd_entries.EXPECTED.items()},
 }
 
 
-def hostile_expectations() -> dict[str, Expect]:
-    """Student id -> expectation, for every folder of ``submissions/`` and the generated zips."""
+def hostile_expectations(run: str | None = None) -> dict[str, Expect]:
+    """Student id -> expectation, for every folder of ``submissions/`` and the generated entries (of one
+    run, or of all)."""
     folders = [p for p in sorted(HOSTILE.iterdir()) if (p / "EXPECT").is_file()]
     found = {p.name: parse_expect((p / "EXPECT").read_text(encoding="utf-8")) for p in folders}
     found[ODD_NAME] = found.pop("odd_name")
-    return {**found, **GENERATED}
+    return {k: v for k, v in {**found, **GENERATED}.items() if run is None or v.run == run}
 
 
-def registry_checks() -> list[tuple[str, str, str, float]]:
-    """(exercise, check, target, points) of the subset, from the registry."""
+def registry_checks(run: str = "sandbox") -> list[tuple[str, str, str, float]]:
+    """(exercise, check, target, points) of a run's exercises, from the registry."""
     from grader.registry import EXERCISES
 
-    chosen = [ex for ex in EXERCISES if ex.id in SUBSET]
+    chosen = [ex for ex in EXERCISES if ex.id in RUNS[run].exercises]
     return [(ex.id, c.name, c.target, float(c.points)) for ex in chosen for c in ex.checks]
 
 
@@ -77,16 +104,16 @@ def registry_checks() -> list[tuple[str, str, str, float]]:
 SCENARIO_FUNCTION = {"harness.sigmoid_without_overflow": "sigmoid"}
 
 
-def is_honest(honest: tuple[str, ...], exercise: str, target: str) -> bool:
+def is_honest(honest: tuple[str, ...], exercise: str, target: str, check: str) -> bool:
     function = SCENARIO_FUNCTION.get(target, target)
-    return exercise in honest or f"{exercise}.{function}" in honest
+    return exercise in honest or f"{exercise}.{function}" in honest or f"{exercise}.{check}" in honest
 
 
-def honest_points(honest: tuple[str, ...]) -> float:
-    return sum(p for ex, _, target, p in registry_checks() if is_honest(honest, ex, target))
+def honest_points(honest: tuple[str, ...], run: str = "sandbox") -> float:
+    return sum(p for ex, check, target, p in registry_checks(run) if is_honest(honest, ex, target, check))
 
 
-def sample_points(sample: str) -> float:
+def sample_points(sample: str, run: str = "sandbox") -> float:
     """Points of a bundled sample on the subset: its ``solved`` exercises (``examples/make_samples.py``)."""
     sys.path.insert(0, str(REPO / "examples"))
     try:
@@ -94,7 +121,7 @@ def sample_points(sample: str) -> float:
     finally:
         sys.path.remove(str(REPO / "examples"))
     solved = tuple(ex for ex, state in make_samples.SAMPLES[sample].items() if state == "solved")
-    return honest_points(solved)
+    return honest_points(solved, run)
 
 
 def _fill(text: str, values: dict[str, str]) -> str:
@@ -120,14 +147,18 @@ def isolation_available() -> set[str]:
 
 
 def build_hostile(root: Path, out: Path, tag: str, names: set[str] | None = None,
-                  sock: Path | None = None) -> dict[str, Expect]:
-    """Write the hostile submissions into ``root`` (beside whatever is there); returns their expectations.
-    ``sock`` is the path of the stand-in daemon's Unix socket (``@SOCK@``)."""
+                  sock: Path | None = None, run: str = "sandbox") -> dict[str, Expect]:
+    """Write the hostile submissions of a run into ``root`` (beside whatever is there); returns their
+    expectations. ``sock`` is the path of the stand-in daemon's Unix socket (``@SOCK@``)."""
     root.mkdir(parents=True, exist_ok=True)
     values = {"@TAG@": tag, "@REPO@": str(REPO), "@OUT@": str(out), "@OTHER@": str(root / "perfect"),
               "@SOCK@": str(sock or root.parent / f"daemon_{tag}.sock")}
-    expects = hostile_expectations()
+    modules = RUNS[run].exercises
+    expects = hostile_expectations(run)
     chosen = {k: v for k, v in expects.items() if names is None or k in names}
+    odd = {k for k in chosen if k in odd_entries.EXPECTED}
+    if odd:
+        odd_entries.write(root, odd)
     for student in chosen:
         if student in GENERATED:
             continue
@@ -136,7 +167,7 @@ def build_hostile(root: Path, out: Path, tag: str, names: set[str] | None = None
         shutil.copytree(src, dest, ignore=shutil.ignore_patterns("EXPECT", "__pycache__"))
         for path in dest.rglob("*.py"):
             path.write_text(_fill(path.read_text(encoding="utf-8"), values), encoding="utf-8")
-        for module in SUBSET:
+        for module in modules:
             shutil.copyfile(SAMPLES / "perfect" / f"{module}.py", dest / f"_honest_{module}.py")
             if module in chosen[student].honest and not (dest / f"{module}.py").exists():
                 shutil.copyfile(SAMPLES / "perfect" / f"{module}.py", dest / f"{module}.py")
@@ -163,13 +194,22 @@ def copy_sample(root: Path, sample: str, name: str | None = None) -> None:
         shutil.copyfile(src, dest)
 
 
+def grade_command(subs: Path, out: Path, *extra: str, run: str = "sandbox",
+                  env: dict | None = None) -> list[str]:
+    """``deepgrade grade`` of a run's exercises, with its timeout and budget."""
+    spec = RUNS[run]
+    secret = [] if (env or os.environ).get("DEEPGRADE_SECRET") else ["--dev-secret"]  # hidden checks need one
+    timeout = [] if spec.timeout is None else ["--timeout", str(spec.timeout)]
+    return [sys.executable, "-m", "grader.cli", "grade", str(subs), "--out", str(out), *timeout,
+            "--budget", str(spec.budget), "--memory", "1024", "--no-progress", "--lang", "en",
+            "-k", " or ".join(spec.exercises), *secret,
+            *([] if "--sandbox" in extra else ["--sandbox", "auto"]), *extra]
+
+
 def grade(subs: Path, out: Path, *extra: str, timeout: float = 600, env: dict | None = None,
-          **popen) -> subprocess.CompletedProcess:
+          run: str = "sandbox", **popen) -> subprocess.CompletedProcess:
     env = env or dict(os.environ)
-    secret = [] if env.get("DEEPGRADE_SECRET") else ["--dev-secret"]  # hidden checks need one or the other
-    cmd = [sys.executable, "-m", "grader.cli", "grade", str(subs), "--out", str(out),
-           "--timeout", str(TIMEOUT), "--memory", "1024", "--no-progress", "--lang", "en",
-           "-k", KEYWORD, *secret, *([] if "--sandbox" in extra else ["--sandbox", "auto"]), *extra]
+    cmd = grade_command(subs, out, *extra, run=run, env=env)
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=subs.parent,
                           env=env, **popen)
 

@@ -1,15 +1,18 @@
-"""Every hostile submission of ``submissions/`` (and the generated entries) graded in ONE run with honest
-ones, on the registry's exercises 1, 2 and 5, once under bubblewrap and once with process-level isolation:
-the run ends within a bound set by its timeouts; honest submissions (victims sorted before and after every
-hostile one, and students whose ids look like check names or the grades table's header) get exactly their
-points; each hostile one gets exactly the points of what it answers honestly (computed from the registry),
-with a recorded outcome and reason for what it broke; nothing outside the sandboxes changed (journal,
-reports folder, grader, other submissions, leftover processes, System V IPC objects, a daemon's Unix socket)
-and the secret reaches no report."""
+"""Every hostile submission of ``submissions/`` (and the generated entries) graded with honest ones, once
+under bubblewrap and once with process-level isolation, in one of two runs: ``sandbox`` (the registry's
+exercises 1, 2 and 5, with a 4 s timeout and a 30 s budget per submission; the test also kills a grading
+worker twice, as the OOM killer would) and ``numbers`` (exercises 9, 11, 14, 15 and 16, whose verdicts
+rest on numbers a child could forge). The run ends within a bound set by its timeouts; honest
+submissions (victims sorted before and after every hostile one, and students whose ids look like check
+names or the grades table's header) get exactly their points; each hostile one gets exactly the points
+of what it answers honestly (computed from the registry), with a recorded outcome and reason for what it
+broke; nothing outside the sandboxes changed (journal, reports folder, grader, other submissions,
+leftover processes, System V IPC objects, a daemon's Unix socket) and the secret reaches no report."""
 
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import threading
 import time
@@ -19,9 +22,10 @@ from pathlib import Path
 
 import pytest
 from adversarial_support import (
+    BUDGET,
     ODD_NAME,
     REPO,
-    SUBSET,
+    RUNS,
     TIMEOUT,
     build_hostile,
     copy_sample,
@@ -38,14 +42,17 @@ from adversarial_support import (
 
 from grader.sandbox import bwrap
 
-HONEST = ("perfect", "partial", "stubs")
-# perfect copies whose ids sort before and after every hostile one, or look like what -k/-m select or like
-# the grades table's header row
-VICTIMS = ("0_first_victim", "zz_last_victim", "ex02_sigmoid", "hidden", "POINTS POSSIBLE")
+# honest samples and perfect copies whose ids sort before and after every hostile one, or look like what
+# -k/-m select or like the grades table's header row
+HONEST = {"sandbox": ("perfect", "partial", "stubs"), "numbers": ("perfect", "partial")}
+VICTIMS = {"sandbox": ("0_first_victim", "zz_last_victim", "ex02_sigmoid", "hidden", "POINTS POSSIBLE"),
+           "numbers": ("0_first_victim", "zz_last_victim")}
 SKIPPED_ENTRIES = (".hidden_folder", "__MACOSX", "Thumbs.db", "desktop.ini", "symlinked_entry")
-TIMEOUT_CALLS = 6  # infinite_loop 2, fork_bomb 2, loop_with_handlers 1, numba_slow_compile 1
+# calls that wait for their timeout: infinite_loop 2, fork_bomb 2, loop_with_handlers 1,
+# numba_slow_compile 1; kill_worker's two attempts; budget_drain spends its whole budget
+TIMEOUT_CALLS = 8
 SECRET = "instructor-secret-" + uuid.uuid4().hex
-MODES = ("bwrap", "process")
+RUN_MODES = [(run, mode) for run in RUNS for mode in ("bwrap", "process")]
 
 
 class Daemon(threading.Thread):
@@ -86,6 +93,47 @@ def sysv_objects() -> set[str]:
     return found
 
 
+class WorkerKiller(threading.Thread):
+    """Kills the xdist worker grading a process named ``name`` (the child, or an ancestor: a launcher),
+    up to ``times`` times, as the OOM killer would kill a worker whose child holds too much memory."""
+
+    def __init__(self, name: str, times: int = 2) -> None:
+        super().__init__(daemon=True)
+        self.name_, self.times, self.killed = name, times, []
+        self.running = True
+
+    def run(self) -> None:
+        while self.running and len(self.killed) < self.times:
+            for pid in processes_named(self.name_):
+                worker = _worker_above(pid)
+                if worker is not None and worker not in self.killed:
+                    os.kill(worker, signal.SIGKILL)
+                    self.killed.append(worker)
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.running = False
+        self.join(timeout=5)
+
+
+def _parent(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return int(fields[1])
+
+
+def _worker_above(pid: int) -> int | None:
+    """The ancestor of ``pid`` whose parent is the ``grader.cli grade`` process: an xdist worker."""
+    try:
+        while pid > 1:
+            parent = _parent(pid)
+            if b"grader.cli" in Path(f"/proc/{parent}/cmdline").read_bytes():
+                return pid
+            pid = parent
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
 def _add_skipped_entries(subs: Path, base: Path) -> None:
     (subs / ".hidden_folder").mkdir()
     (subs / ".hidden_folder" / "ex02_sigmoid.py").write_text("def sigmoid(z):\n    return z\n")
@@ -97,24 +145,27 @@ def _add_skipped_entries(subs: Path, base: Path) -> None:
     (subs / "symlinked_entry").symlink_to(base / "outside_perfect")
 
 
-@pytest.fixture(scope="module", params=MODES)
+@pytest.fixture(scope="module", params=RUN_MODES, ids=[f"{r}-{m}" for r, m in RUN_MODES])
 def hostile_run(request, tmp_path_factory):
-    mode = request.param
+    run_name, mode = request.param
     if mode == "bwrap" and bwrap.probe():
         pytest.skip(f"bubblewrap unusable: {bwrap.probe()}")
-    base = tmp_path_factory.mktemp(f"hostile-{mode}")
+    base = tmp_path_factory.mktemp(f"hostile-{run_name}-{mode}")
     subs, out = base / "subs", base / "out"
     tag = "dg" + uuid.uuid4().hex[:8]
     available = isolation_available()
     subs.mkdir()
-    for sample in HONEST:
+    for sample in HONEST[run_name]:
         copy_sample(subs, sample)
-    for victim in VICTIMS:
+    for victim in VICTIMS[run_name]:
         copy_sample(subs, "perfect", victim)
-    _add_skipped_entries(subs, base)
+    if run_name == "sandbox":
+        _add_skipped_entries(subs, base)
     daemon = Daemon(base / f"daemon_{tag}.sock")
     daemon.start()
-    expects = build_hostile(subs, out, tag, sock=daemon.path)
+    killer = WorkerKiller(f"{tag}kw")
+    killer.start()
+    expects = build_hostile(subs, out, tag, sock=daemon.path, run=run_name)
     skipped = {k for k, e in expects.items() if e.needs and e.needs not in available}
     for name in skipped:
         (subs / name).rename(base / f"skipped-{name}")
@@ -127,29 +178,38 @@ def hostile_run(request, tmp_path_factory):
     env = {**os.environ, "DEEPGRADE_SECRET": SECRET, "TMPDIR": str(scratch)}
     t0 = time.monotonic()
     try:
-        proc = grade(subs, out, "-n", "2", "--sandbox", mode, timeout=900, env=env)
+        proc = grade(subs, out, "-n", "2", "--sandbox", mode, timeout=900, env=env, run=run_name)
         elapsed = time.monotonic() - t0
-        leftovers = processes_named(tag)
+        leftovers = processes_named(tag) + processes_named(f"{tag}kw")
         planted_found = [p for p in planted if p.exists()]
         scratch_left = sorted(p.name for p in scratch.iterdir() if p.name.startswith("deepgrade-"))
     finally:
         (REPO / "grader" / f"pwned_{tag}.py").unlink(missing_ok=True)
         daemon.stop()
+        killer.stop()
     new_ipc = sysv_objects() - ipc_before
     expects = {k: v for k, v in expects.items() if k not in skipped}
     rows = journal(out) if (out / "results.jsonl").is_file() else []
     return {"proc": proc, "rows": rows, "expects": expects, "elapsed": elapsed, "leftovers": leftovers,
             "planted": planted_found, "skipped": skipped, "out": out, "ipc": new_ipc,
-            "daemon_accepted": daemon.accepted, "mode": mode, "scratch_left": scratch_left}
+            "daemon_accepted": daemon.accepted, "mode": mode, "scratch_left": scratch_left,
+            "run": run_name, "workers_killed": killer.killed}
 
 
 @pytest.mark.slow
 def test_run_finishes_in_bounded_time_and_leaves_nothing_behind(hostile_run):
     run = hostile_run
     assert run["proc"].returncode == 0, run["proc"].stderr[-3000:]
-    assert len(run["expects"]) >= 30
-    # every timed-out call costs TIMEOUT plus the kill; the rest is a few seconds per submission on 2 cores
-    assert run["elapsed"] < TIMEOUT_CALLS * (TIMEOUT + 2) + 5 * len(run["expects"]), run["elapsed"]
+    if run["run"] == "sandbox":
+        assert len(run["expects"]) >= 50
+        assert len(run["workers_killed"]) == 2, "kill_worker's worker was not killed twice"
+        # every timed-out call costs TIMEOUT plus the kill, budget_drain its budget; the rest is a few
+        # seconds per submission on 2 cores
+        bound = TIMEOUT_CALLS * (TIMEOUT + 2) + BUDGET + 5 * len(run["expects"])
+    else:
+        assert len(run["expects"]) >= 4
+        bound = 240.0 + 30 * len(run["expects"])  # training (ex14, ex15) and two speed races per student
+    assert run["elapsed"] < bound, run["elapsed"]
     assert run["leftovers"] == [], "processes of the fork bomb, the thread or a daemon outlived the run"
     assert run["planted"] == [], "a submission wrote outside its sandbox"
     assert run["ipc"] == set(), "System V IPC objects outlived their sandbox"
@@ -159,32 +219,33 @@ def test_run_finishes_in_bounded_time_and_leaves_nothing_behind(hostile_run):
 
 @pytest.mark.slow
 def test_every_check_recorded_once(hostile_run):
-    rows, expects = hostile_run["rows"], hostile_run["expects"]
+    rows, expects, run = hostile_run["rows"], hostile_run["expects"], hostile_run["run"]
     keys = [(r["student"], r["exercise"], r["check"]) for r in rows]
     assert len(keys) == len(set(keys)), "a record was journaled twice (forged or duplicated)"
-    students = {*expects, *HONEST, *VICTIMS}
+    students = {*expects, *HONEST[run], *VICTIMS[run]}
     per_student = defaultdict(int)
     for student, _, _ in keys:
         per_student[student] += 1
-    assert dict(per_student) == dict.fromkeys(students, len(registry_checks()))
+    assert dict(per_student) == dict.fromkeys(students, len(registry_checks(run)))
 
 
 @pytest.mark.slow
 def test_honest_submissions_get_exactly_their_points(hostile_run):
+    run = hostile_run["run"]
     totals = defaultdict(float)
     for r in hostile_run["rows"]:
         totals[r["student"]] += r["points"]
-    full = honest_points(SUBSET)
-    assert full >= 18.0 and 0 < sample_points("partial") < full
-    assert {s: totals[s] for s in HONEST} == {s: sample_points(s) for s in HONEST}
+    full = honest_points(RUNS[run].exercises, run)
+    assert full >= 18.0 and sample_points("partial", run) < full
+    assert {s: totals[s] for s in HONEST[run]} == {s: sample_points(s, run) for s in HONEST[run]}
     assert totals["perfect"] == full
-    assert {v: totals[v] for v in VICTIMS} == dict.fromkeys(VICTIMS, full)
+    assert {v: totals[v] for v in VICTIMS[run]} == dict.fromkeys(VICTIMS[run], full)
 
 
 @pytest.mark.slow
 def test_hostile_submissions_get_only_what_they_earned_honestly(hostile_run):
-    rows, expects = hostile_run["rows"], hostile_run["expects"]
-    targets = {(ex, check): target for ex, check, target, _ in registry_checks()}
+    rows, expects, run = hostile_run["rows"], hostile_run["expects"], hostile_run["run"]
+    targets = {(ex, check): target for ex, check, target, _ in registry_checks(run)}
     by_student = defaultdict(list)
     for r in rows:
         by_student[r["student"]].append(r)
@@ -192,10 +253,12 @@ def test_hostile_submissions_get_only_what_they_earned_honestly(hostile_run):
     for student, expect in expects.items():
         own = by_student[student]
         total = sum(r["points"] for r in own)
-        if total != honest_points(expect.honest):
-            problems.append(f"{student}: {total} points, earned honestly {honest_points(expect.honest)}")
+        earned = honest_points(expect.honest, run)
+        if total != earned:
+            lost = sorted((r["exercise"], r["check"], r["outcome"]) for r in own if r["outcome"] != "passed")
+            problems.append(f"{student}: {total} points, earned honestly {earned}; {lost}")
         for r in own:
-            honest = is_honest(expect.honest, r["exercise"], targets[r["exercise"], r["check"]])
+            honest = is_honest(expect.honest, r["exercise"], targets[r["exercise"], r["check"]], r["check"])
             if not honest and (r["outcome"] == "passed" or not r["reason"]):
                 problems.append(f"{student}: {r['exercise']}.{r['check']} {r['outcome']} without a reason")
         if expect.outcome is not None:
@@ -216,7 +279,10 @@ def test_suite_covers_the_issue_list():
                 "zip_bomb", "zip_slip", ODD_NAME,
                 # issue 19's red team
                 "rewrite_runtime", "site_solutions", "kernels_delegate", "broadcast_reply", "memory_split",
-                "disk_fill", "sysv_ipc", "unix_socket", "double_fork_env", "secret_thief", "poisoned_reasons"}
+                "disk_fill", "sysv_ipc", "unix_socket", "double_fork_env", "secret_thief", "poisoned_reasons",
+                "patch_array_equal", "early_frame", "replay_warmup", "digits_lookup", "hexfloat_frame",
+                "budget_drain", "kill_worker", "caf\\xe9", "deep", "intcell", "surrogate", "badname",
+                "russian", "huge", "fifo", "dirmod", "dangling", "nomodule", "nomatch"}
     assert required <= names
 
 
@@ -226,13 +292,16 @@ def test_the_secret_reaches_no_record_and_no_report(hostile_run):
              if p.is_file() and SECRET.encode() in p.read_bytes()]
     assert leaks == []
     thief = [r["reason"] for r in hostile_run["rows"] if r["student"] == "secret_thief" and r["reason"]]
-    assert thief and all(SECRET not in reason for reason in thief)
+    assert all(SECRET not in reason for reason in thief)
+    assert thief or hostile_run["run"] != "sandbox"
 
 
 @pytest.mark.slow
 def test_every_entry_is_graded_or_recorded_as_skipped(hostile_run):
     import csv
 
+    if hostile_run["run"] != "sandbox":
+        pytest.skip("the odd and skipped entries are in the sandbox run")
     path = hostile_run["out"] / "skipped.csv"
     assert path.is_file()
     with path.open(encoding="utf-8", newline="") as fh:
@@ -249,6 +318,8 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def test_reports_neutralise_formulas_and_show_student_text_as_code(hostile_run):
     import csv
 
+    if hostile_run["run"] != "sandbox":
+        pytest.skip("the poisoned reasons and the POINTS POSSIBLE victim are in the sandbox run")
     out = hostile_run["out"]
     for table in out.glob("*.csv"):
         with table.open(encoding="utf-8", newline="") as fh:

@@ -7,20 +7,21 @@ Real registry, exercises 1, 2 and 5 (``-e``), process-level sandbox, a private `
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import time
-import zipfile
 from pathlib import Path
 
 import pytest
 
 from grader.registry import EXERCISES
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "adversarial"))
+import odd_entries
+from odd_entries import perfect
 
 REPO = Path(__file__).resolve().parents[2]
 PERFECT = REPO / "examples" / "submissions" / "perfect"
@@ -33,62 +34,11 @@ SKIPPED = {".x": "hidden entry", "__MACOSX": "system file (operating-system meta
            "linked": "symbolic link: not followed"}
 
 
-def perfect(dest: Path) -> Path:
-    dest.mkdir(parents=True)
-    for name in SUBSET:
-        shutil.copyfile(PERFECT / f"{name}.py", dest / f"{name}.py")
-    return dest
-
-
-def notebook(*cells: object) -> str:
-    return json.dumps({"cells": [{"cell_type": "code", "source": c} for c in cells], "metadata": {},
-                       "nbformat": 4, "nbformat_minor": 5})
-
-
-def perfect_cells() -> list[str]:
-    return [(PERFECT / f"{n}.py").read_text().replace("from __future__ import annotations\n", "")
-            for n in SUBSET]
-
-
-def nested_zip(levels: int) -> bytes:
-    data = b""
-    for level in range(levels):
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w") as zf:
-            if level == 0:
-                zf.writestr("ex01_perceptron.py", (PERFECT / "ex01_perceptron.py").read_text())
-            else:
-                zf.writestr("next.zip", data)
-        data = buf.getvalue()
-    return data
-
-
 def build(root: Path) -> Path:
-    """Honest ``alice``; every odd entry the red team found; hidden, system and linked entries."""
+    """Honest ``alice``; every odd entry the red team found (``tests/adversarial/odd_entries.py``, also in
+    the hostile run); hidden, system and linked entries."""
     perfect(root / "alice")
-    os.mkdir(os.fsencode(root / "caf") + b"\xe9")
-    for name in SUBSET:
-        shutil.copyfile(PERFECT / f"{name}.py", os.fsencode(root / "caf") + b"\xe9/" + f"{name}.py".encode())
-    (root / "deep.ipynb").write_text('{"cells": ' + "[" * 100_000 + "]" * 100_000 + "}")
-    (root / "intcell.ipynb").write_text(notebook(["def step(z):\n", 7]))
-    (root / "surrogate.ipynb").write_text(notebook(*perfect_cells(), 'NAME = "\\ud800"\n'))
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("ex01_perceptron.py", (PERFECT / "ex01_perceptron.py").read_text())
-        zf.writestr("é.py", "X = 1\n")
-    (root / "badname.zip").write_bytes(buf.getvalue().replace("é".encode(), b"\xff\xfe"))
-    (root / "russian.zip").write_bytes(nested_zip(5))
-    with open(root / "huge.ipynb", "wb") as fh:
-        fh.truncate(300 * 2**20)
-    os.mkfifo(perfect(root / "fifo") / "ex02_sigmoid.py.tmp")
-    os.replace(root / "fifo" / "ex02_sigmoid.py.tmp", root / "fifo" / "ex02_sigmoid.py")
-    (perfect(root / "dirmod") / "ex02_sigmoid.py").unlink()
-    (root / "dirmod" / "ex02_sigmoid.py").mkdir()
-    (perfect(root / "dangling") / "ex05_quadratic_cost.py").unlink()
-    (root / "dangling" / "ex05_quadratic_cost.py").symlink_to(root / "gone.py")
-    (root / "nomodule").mkdir()
-    (root / "nomodule" / "tp1.py").write_text("def step(z):\n    return z\n")
-    (root / "nomatch.ipynb").write_text(notebook("def helper():\n    return 1\n"))
+    odd_entries.write(root)
     (root / ".x").write_text("x")
     (root / "__MACOSX").mkdir()
     (root / "Thumbs.db").write_text("x")
