@@ -144,7 +144,6 @@ REASONS: dict[str, Text] = {
         "vos fonctions ont modifié leurs arguments{where} (ils doivent rester inchangés)",
         "your functions modified their arguments{where} (they must stay unchanged)",
     ),
-    "expected_got": Text("attendu {expected}{where}, obtenu {got}", "expected {expected}{where}, got {got}"),
     # predicates of the registry
     "accuracy": Text(
         "exactitude sur les données de test {accuracy} < {required} requis",
@@ -174,6 +173,8 @@ REASONS: dict[str, Text] = {
     ),
     "not_defined": Text("{name} n'est pas défini", "{name} is not defined"),
     "raises_not_implemented": Text("{name} lève NotImplementedError", "{name} raises NotImplementedError"),
+    # the most general last
+    "expected_got": Text("attendu {expected}{where}, obtenu {got}", "expected {expected}{where}, got {got}"),
 }
 
 # The speed verdict of a timing check (grader.engine.grading._timed); the clock part is optional.

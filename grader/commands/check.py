@@ -2,29 +2,38 @@
 
 PATH is a folder of exercise modules (default: the current folder) or a notebook. The code runs in the
 same sandbox as for grading; public expected values come from ``grader/data/public_expected.json``
-through ``grader.expected``, so this works without ``solutions/``. Prints a table (exercise, check,
-result, expected, got, hint) and exits 0 only when every check shown passes.
+through ``grader.expected``, so this works without ``solutions/``. Prints a compact table of the checks
+and one block per failed check (``grader.commands.check_output``) and exits 0 only when every check shown
+passes. ``-e`` takes an exercise id, its number (``ex02``, ``2``) or suggests the closest id.
+
+``--watch`` keeps running: it polls the modification times of PATH's modules (standard library only) and,
+when a module is saved, re-runs that exercise's checks and prints only the checks whose result changed.
+Ctrl-C stops it with one line and exit status 0.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
+import re
 import shutil
 import sys
 import tempfile
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from grader.errors import UsageError
+from grader.model import Text
 
-HEAD = {
-    "fr": ("exercice", "test", "résultat", "attendu", "obtenu", "indice"),
-    "en": ("exercise", "check", "result", "expected", "got", "hint"),
-}
-SUMMARY = {
-    "fr": "{passed}/{total} tests publics réussis ({points:g}/{max_points:g} points).",
-    "en": "{passed}/{total} public checks passed ({points:g}/{max_points:g} points).",
-}
+WATCHING = Text(
+    "Surveillance de {path} : enregistrez un module pour relancer ses tests (Ctrl-C pour arrêter).",
+    "Watching {path}: save a module to re-run its checks (Ctrl-C to stop).",
+)
+CHANGED = Text("{module} modifié : {count} test(s) changé(s).", "{module} changed: {count} check(s) changed.")
+UNCHANGED = Text("{module} modifié : aucun résultat n'a changé.", "{module} changed: no result changed.")
+STOPPED = Text("Surveillance arrêtée.", "Stopped watching.")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,8 +41,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("path", nargs="?", type=Path, default=Path("."),
                         help="folder of exercise modules or a notebook (default: current folder)")
     parser.add_argument("-e", "--exercise", action="append", default=None,
-                        help="only this exercise (repeatable); default: the exercises found in PATH")
+                        help="only this exercise: its id or number, e.g. ex02 (repeatable); "
+                             "default: the exercises found in PATH")
     parser.add_argument("--lang", choices=("fr", "en"), default="fr", help="language (default fr)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="also show the passing checks' values")
+    parser.add_argument("--watch", action="store_true",
+                        help="re-run an exercise's checks each time its module is saved (Ctrl-C to stop)")
+    parser.add_argument("--watch-interval", type=float, default=1.0, help=argparse.SUPPRESS)
+    parser.add_argument("--watch-cycles", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--timeout", type=float, default=None, help="seconds per call")
     parser.add_argument("--sandbox", choices=("auto", "bwrap", "process"), default="auto",
                         help="isolation: bubblewrap namespaces, process-level only, or auto (default)")
@@ -43,37 +58,73 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def short(value: Any, width: int = 32) -> str:
-    """A one-line rendering of a value for the table."""
-    import numpy as np
+def resolve_exercises(asked: Sequence[str], names: Sequence[str]) -> list[str]:
+    """The exercise ids for ``-e`` values: an id, its number (``ex02``, ``02``, ``2``) or, when nothing
+    matches, a ``UsageError`` suggesting the closest ids."""
+    chosen = []
+    for item in asked:
+        if item in names:
+            chosen.append(item)
+            continue
+        number = re.fullmatch(r"(?:ex)?0*(\d+)", item.strip().lower())
+        found = [n for n in names if number and re.match(rf"ex0*{number.group(1)}_", n)]
+        if len(found) == 1:
+            chosen.append(found[0])
+            continue
+        close = difflib.get_close_matches(item, names, n=3, cutoff=0.5)
+        hint = f"; did you mean {' or '.join(close)}?" if close else f" (known: {names[0]} ... {names[-1]})"
+        raise UsageError(f"unknown exercise {item!r}{hint}")
+    return list(dict.fromkeys(chosen))
 
-    if value is None:
-        return "-"
-    if isinstance(value, str):
-        text = value
-    elif isinstance(value, float):
-        text = f"{value:.6g}"
-    elif isinstance(value, np.ndarray):
-        with np.printoptions(precision=4, threshold=6, edgeitems=2, suppress=True):
-            text = f"array{value.shape} " + np.array2string(value, separator=",", max_line_width=10**6)
-    else:
-        with np.printoptions(precision=4, threshold=6, edgeitems=2, suppress=True):
-            text = repr(value)
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
 
+class Checker:
+    """Runs the public checks of chosen exercises on fresh copies of PATH (a new sandbox each time, so a
+    saved module is what runs)."""
 
-def table(rows: list[tuple[str, ...]], head: tuple[str, ...]) -> str:
-    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
-    line = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()  # noqa: E731
-    return "\n".join([line(head), line(tuple("-" * w for w in widths)), *map(line, rows)])
+    def __init__(self, args: argparse.Namespace, backend: Any, launcher: Any, work: Path) -> None:
+        from grader.engine.grading import Options, Pool
+
+        self.path, self.backend, self.work = args.path, backend, work
+        self.pool = Pool(backend, Options(timeout_s=args.timeout, public_only=True, launcher=launcher))
+        self.runs = 0
+
+    def folder(self) -> Path:
+        from grader.intake import IntakeError, read_entry
+
+        self.runs += 1
+        target = self.work / f"run{self.runs}"
+        target.mkdir()
+        try:
+            _, folder = read_entry(self.path.resolve(), self.backend.module_names, target)
+        except IntakeError as err:
+            raise UsageError(f"{self.path}: {err}") from None
+        return folder
+
+    def run(self, exercise_ids: Sequence[str], folder: Path | None = None) -> list[Any]:
+        from grader.commands.check_output import Entry
+        from grader.engine.grading import grade_detailed
+        from grader.intake import Submission
+
+        folder = folder or self.folder()
+        sub = Submission(f"self-check-{self.runs}", folder, "folder")
+        entries = []
+        for ex in self.backend.exercises:
+            if ex.id not in exercise_ids:
+                continue
+            for check in ex.checks:
+                if check.hidden:
+                    continue
+                graded = grade_detailed(self.pool, sub, ex, check)
+                entries.append(Entry(ex, check, graded.result, graded.expected, graded.got))
+        return entries
+
+    def close(self) -> None:
+        self.pool.close()
 
 
 def run(args: argparse.Namespace) -> int:
+    from grader.commands.check_output import Style, report, terminal_width
     from grader.engine.backend import load_backend
-    from grader.engine.grading import Options, Pool, grade_detailed
-    from grader.intake import IntakeError, Submission, read_entry
-    from grader.model import Outcome
 
     path: Path = args.path
     if not path.exists():
@@ -82,51 +133,90 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"expected a folder of exercise modules or a .ipynb notebook: {path}")
     backend = load_backend(args.backend)
     names = backend.module_names
-    if args.exercise:
-        unknown = sorted(set(args.exercise) - set(names))
-        if unknown:
-            raise UsageError(f"unknown exercise(s): {', '.join(unknown)}")
-    work = Path(tempfile.mkdtemp(prefix="deepgrade-check-"))
+    asked = resolve_exercises(args.exercise, names) if args.exercise else None
     from grader.sandbox import bwrap
 
     launcher, warning = bwrap.resolve(args.sandbox)
     if warning:
         print(f"deepgrade: warning: {warning}", file=sys.stderr)
-    pool = Pool(backend, Options(timeout_s=args.timeout, public_only=True, launcher=launcher))
+    work = Path(tempfile.mkdtemp(prefix="deepgrade-check-"))
+    checker = Checker(args, backend, launcher, work)
+    style = Style(sys.stdout.isatty())
     try:
-        try:
-            _, folder = read_entry(path.resolve(), names, work)
-        except IntakeError as err:
-            raise UsageError(f"{path}: {err}") from None
-        chosen = args.exercise or [n for n in names if (folder / f"{n}.py").is_file()]
+        folder = checker.folder()
+        chosen = asked or [n for n in names if (folder / f"{n}.py").is_file()]
         if not chosen:
             raise UsageError(f"no exercise module found in {path} (expected files like {names[0]}.py)")
-        sub = Submission("self-check", folder, "folder")
-        rows, passed, total, points, max_points = [], 0, 0, 0.0, 0.0
-        for ex in backend.exercises:
-            if ex.id not in chosen:
-                continue
-            for check in ex.checks:
-                if check.hidden:
-                    continue
-                graded = grade_detailed(pool, sub, ex, check)
-                res = graded.result
-                ok = res.outcome is Outcome.PASSED
-                total, passed = total + 1, passed + ok
-                points, max_points = points + res.points, max_points + res.max_points
-                got = short(graded.got, 48) if graded.got is not None else short(res.reason, 48)
-                rows.append((ex.id, check.name, "OK" if ok else str(res.outcome), short(graded.expected),
-                             got, "" if ok else check.hint(args.lang)))
-        print(table(rows, HEAD[args.lang]))
-        print()
-        print(SUMMARY[args.lang].format(passed=passed, total=total, points=points, max_points=max_points))
+        entries = checker.run(chosen, folder)
+        print(report(entries, args.lang, terminal_width(), style, args.verbose), flush=True)
         if args.plots is not None:
             from grader.plots import describe, write_plots
 
             pictures = write_plots(folder, args.plots, args.lang, exercises=chosen, sandbox=args.sandbox,
                                    launcher=launcher)
-            print("\n".join(describe(pictures, args.lang)))
-        return 0 if passed == total else 1
+            print("\n".join(describe(pictures, args.lang)), flush=True)
+        if args.watch:
+            return watch(args, checker, chosen, entries, style)
+        return 0 if all(e.passed for e in entries) else 1
     finally:
-        pool.close()
+        checker.close()
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _stamps(path: Path, chosen: Sequence[str]) -> dict[str, float]:
+    """Modification time of each watched file: PATH itself for a notebook, else each chosen module."""
+    files = {"*": path} if path.is_file() else {n: path / f"{n}.py" for n in chosen}
+    out = {}
+    for name, file in files.items():
+        try:
+            out[name] = file.stat().st_mtime_ns
+        except OSError:
+            out[name] = -1
+    return out
+
+
+def watch(
+    args: argparse.Namespace, checker: Checker, chosen: Sequence[str], entries: list[Any], style: Any,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """Poll, re-run what was saved, print what changed; ``--watch-cycles`` bounds the polls (tests)."""
+    from grader.commands.check_output import block, summary, table, terminal_width
+
+    lang, path = args.lang, args.path
+    latest = {e.key: e for e in entries}
+    stamps = _stamps(path, chosen)
+    print(WATCHING(lang).format(path=path), flush=True)
+    cycles = 0
+    try:
+        while args.watch_cycles is None or cycles < args.watch_cycles:
+            cycles += 1
+            sleep(args.watch_interval)
+            now = _stamps(path, chosen)
+            saved = [n for n in now if now[n] != stamps.get(n)]
+            stamps = now
+            if not saved:
+                continue
+            rerun = list(chosen) if "*" in saved else [n for n in chosen if n in saved]
+            fresh = checker.run(rerun)
+            changed = [e for e in fresh if _differs(latest.get(e.key), e)]
+            latest.update({e.key: e for e in fresh})
+            width = terminal_width()
+            module = path.name if "*" in saved else ", ".join(f"{n}.py" for n in rerun)
+            lines = ["", (CHANGED if changed else UNCHANGED)(lang).format(module=module, count=len(changed))]
+            if changed:
+                lines += table(changed, lang, width, style)
+                for entry in changed:
+                    if not entry.passed or args.verbose:
+                        lines += ["", *block(entry, lang, width, style)]
+            lines += [summary(list(latest.values()), lang)]
+            print("\n".join(lines), flush=True)
+    except KeyboardInterrupt:
+        print(STOPPED(lang), flush=True)
+    return 0
+
+
+def _differs(before: Any, after: Any) -> bool:
+    if before is None:
+        return True
+    b, a = before.result, after.result
+    return (b.outcome, b.reason, b.points) != (a.outcome, a.reason, a.points)
