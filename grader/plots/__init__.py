@@ -59,7 +59,9 @@ def why_not(status: str, error: str, lang: str) -> str:
     """The reason, in ``lang``, for a call whose outcome is ``status`` (``grader.model.Outcome``)."""
     if status == "not_implemented":
         return t("not_written", lang, where=error.removesuffix(" raises NotImplementedError"))
-    label = t(status, lang) if status in TEXT else status
+    if status == "missing" and error.endswith(" is not defined"):
+        return t("not_defined", lang, where=error.removesuffix(" is not defined"))
+    label = t(f"status_{status}", lang) if f"status_{status}" in TEXT else status
     return t("failed", lang, status=label, error=" ".join(error.split())[:160])
 
 
@@ -110,7 +112,6 @@ def write_plots(source: Path, out_dir: Path, lang: str = "fr", *, exercises: Col
     from grader.engine.backend import GRADER
     from grader.intake import IntakeError, read_entry
     from grader.plots.common import figure
-    from grader.registry import EXERCISES
     from grader.sandbox import Sandbox, bwrap
 
     figure(1, 1)  # fail early, in one line, without matplotlib
@@ -120,7 +121,7 @@ def write_plots(source: Path, out_dir: Path, lang: str = "fr", *, exercises: Col
     work = Path(tempfile.mkdtemp(prefix="deepgrade-plots-"))
     try:
         try:
-            _, folder = read_entry(Path(source).resolve(), [e.id for e in EXERCISES], work)
+            _, folder = read_entry(Path(source).resolve(), list(PLOTTED), work)
         except IntakeError as err:
             raise UsageError(f"{source}: {err}") from None
         out_dir = Path(out_dir)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -45,8 +46,25 @@ def write_histogram(totals: pd.Series, max_points: float, path: Path) -> Path:
     return atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=100))
 
 
-def summary_html(wide: pd.DataFrame, exercises: pd.DataFrame, checks: pd.DataFrame, title: str) -> str:
-    """The summary page; every table goes through ``DataFrame.to_html`` (which escapes its cells)."""
+def pictures_html(pictures: Mapping[str, Mapping[str, str]]) -> str:
+    """One block per student with pictures (``grader.plots``): the student's id, escaped, and each picture
+    (a path relative to the summary, made of the slug and the exercise id) as a link around an image."""
+    blocks = []
+    for student, shown in pictures.items():
+        if not shown:
+            continue
+        images = "\n".join(
+            f'<a href="{html.escape(path)}"><img src="{html.escape(path)}" alt="{html.escape(ex)}" '
+            f'style="max-width: 48%; vertical-align: top"></a>' for ex, path in shown.items()
+        )
+        blocks.append(f"<h3>{html.escape(student)}</h3>\n{images}")
+    return "<h2>Pictures of the students' work</h2>\n" + "\n".join(blocks) if blocks else ""
+
+
+def summary_html(wide: pd.DataFrame, exercises: pd.DataFrame, checks: pd.DataFrame, title: str,
+                 pictures: Mapping[str, Mapping[str, str]] | None = None) -> str:
+    """The summary page; every table goes through ``DataFrame.to_html`` (which escapes its cells).
+    ``pictures``: student -> exercise -> picture path relative to the page, shown at the end."""
 
     def table(frame: pd.DataFrame) -> str:
         return frame.to_html(
@@ -71,6 +89,7 @@ table.report td, table.report th {{ border: 1px solid #ccc; padding: 0.2em 0.6em
 {table(exercises)}
 <h2>Checks</h2>
 {table(checks)}
+{pictures_html(pictures or {})}
 </body>
 </html>
 """

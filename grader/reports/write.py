@@ -17,6 +17,7 @@ import pandas as pd
 
 from grader.errors import UsageError
 from grader.model import CheckResult, Outcome
+from grader.plots.students import pictures_of
 from grader.reports import tables
 from grader.reports.csv_cells import safe_frame
 from grader.reports.feedback import feedback_markdown
@@ -109,9 +110,11 @@ def write_reports(
     Tables (CSV and Parquet): ``results_long`` (one row per student and check), ``grades`` (one row per
     student with points per exercise, ``total``, ``percent``, ``status``, after a ``POINTS POSSIBLE``
     row), ``exercise_stats`` and ``check_stats``; ``summary.html`` with ``totals_histogram.png``;
-    ``feedback/<student>.md`` in ``lang``; ``gradescope/<student>/results.json``. With the run's ``plan``
-    (``grader.reports.plan``), a student with fewer records than planned is marked incomplete in every
-    one of them. Feedback and Gradescope files of students not in the results are removed.
+    ``feedback/<student>.md`` in ``lang``; ``gradescope/<student>/results.json``. The pictures already in
+    ``plots/<student>/`` (``grader.plots``) are linked from the feedback page and shown in the summary.
+    With the run's ``plan`` (``grader.reports.plan``), a student with fewer records than planned is
+    marked incomplete in every one of them. Feedback and Gradescope files of students not in the results
+    are removed.
     """
     if lang not in ("fr", "en"):
         raise UsageError(f"unknown language {lang!r}: choose fr or en")
@@ -129,18 +132,21 @@ def write_reports(
     totals = wide["total"].iloc[1:]  # the first row is POINTS POSSIBLE
     written.append(write_histogram(totals, float(wide["total"].iloc[0]), out_dir / HISTOGRAM_NAME))
     title = f"deepgrade: {len(totals)} submissions"
-    written.append(atomic_write_text(out_dir / SUMMARY_NAME, summary_html(wide, exercises, checks, title)))
-
     rows = _complete_rows(long, plan)
-    sections = _sections()
     slugs = student_slugs(rows["student"])
+    pictures = {student: pictures_of(out_dir, slug) for student, slug in slugs.items()}
+    page = summary_html(wide, exercises, checks, title, pictures)
+    written.append(atomic_write_text(out_dir / SUMMARY_NAME, page))
+
+    sections = _sections()
     counts = tables.counts(long, plan)
     records = rows.to_dict("records")
     for student, group in itertools.groupby(records, key=lambda r: r["student"]):
         own, slug = list(group), slugs[student]
         have, expected = counts.get(student, (0, 0))
         incomplete = (have, expected) if have < expected else None
-        page = feedback_markdown(student, own, lang, sections, incomplete)
+        links = {ex: f"../{path}" for ex, path in pictures[student].items()}  # from feedback/
+        page = feedback_markdown(student, own, lang, sections, incomplete, links)
         written.append(atomic_write_text(out_dir / FEEDBACK_DIR / f"{slug}.md", page))
         gradescope = json.dumps(gradescope_results(own, lang, incomplete), ensure_ascii=False, indent=2)
         written.append(atomic_write_text(out_dir / GRADESCOPE_DIR / slug / "results.json", gradescope + "\n"))

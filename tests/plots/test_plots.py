@@ -15,7 +15,16 @@ import pytest
 
 from grader.engine.backend import GRADER
 from grader.errors import UsageError
-from grader.plots import KINDS, PLOTTED, activations, gradient_check, learning_rate, optimizers, write_plots
+from grader.plots import (
+    KINDS,
+    PLOTTED,
+    activations,
+    gradient_check,
+    learning_rate,
+    optimizers,
+    why_not,
+    write_plots,
+)
 from grader.plots.common import departure
 from grader.plots.reference import TABLE, reference, render
 from grader.plots.text import TEXT, t
@@ -36,6 +45,14 @@ def test_every_text_is_in_both_languages_with_the_same_fields() -> None:
         assert all(texts.values()), key
         assert _fields(texts["fr"]) == _fields(texts["en"]), key
     assert t("departs", "fr", k=3) == "s'écarte ici (pas 3)"
+    from grader.model import Outcome
+
+    for outcome in set(Outcome) - {Outcome.PASSED, Outcome.FAILED, Outcome.NOT_IMPLEMENTED}:
+        assert f"status_{outcome}" in TEXT, outcome
+    assert why_not("timeout", "ran past 30 s", "fr") == "temps dépassé : ran past 30 s"
+    assert why_not("missing", "no function sigmoid", "en") == "missing: no function sigmoid"
+    assert why_not("missing", "ex02_sigmoid.sigmoid is not defined", "fr") == (
+        "ex02_sigmoid.sigmoid n'est pas définie")
     assert t("departs", "en", k=3) == "departs here (step 3)"
 
 
@@ -202,3 +219,28 @@ def test_check_plots_writes_the_pictures_and_names_them(tmp_path: Path,
     assert sorted(p.name for p in out.iterdir()) == ["ex02_sigmoid.png"]
     assert f"picture of ex02_sigmoid: {out / 'ex02_sigmoid.png'}" in printed
     assert "no picture of ex11_optimizers: sgd_step is not written yet (NotImplementedError)" in printed
+
+
+def test_the_instructor_reports_link_and_show_each_students_pictures(tmp_path: Path) -> None:
+    """``write_student_plots`` then ``write_reports``: feedback/<slug>.md embeds the pictures drawn for that
+    student (a relative link that resolves), summary.html shows them; a student with none gets no link."""
+    from grader.model import CheckResult, Outcome
+    from grader.plots.students import write_student_plots
+    from grader.reports import write_reports
+
+    out = tmp_path / "reports"
+    drawn = write_student_plots(SAMPLES, out, "fr", students=["partial", "stubs"])
+    assert [p.exercise for p in drawn["partial"] if p.path] == ["ex02_sigmoid"]
+    assert not [p for p in drawn["stubs"] if p.path]
+    results = [CheckResult(s, "ex02_sigmoid", "report_values", 1.0 if s == "partial" else 0.0, 1.0,
+                           Outcome.PASSED if s == "partial" else Outcome.NOT_IMPLEMENTED, "", "", "", 0.1,
+                           False) for s in ("partial", "stubs")]
+    write_reports(results, out, lang="fr")
+    page = (out / "feedback" / "partial.md").read_text(encoding="utf-8")
+    link = "../plots/partial/ex02_sigmoid.png"
+    assert f"![Image de votre travail : ex02_sigmoid](<{link}>)" in page
+    assert (out / "feedback" / link).resolve().is_file()
+    assert "plots/" not in (out / "feedback" / "stubs.md").read_text(encoding="utf-8")
+    summary = (out / "summary.html").read_text(encoding="utf-8")
+    assert '<img src="plots/partial/ex02_sigmoid.png" alt="ex02_sigmoid"' in summary
+    assert "<h3>stubs</h3>" not in summary
