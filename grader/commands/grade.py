@@ -62,6 +62,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="isolation: bubblewrap namespaces (the default: an error when bubblewrap cannot "
                         "run here), process-level only, or bubblewrap when it runs here and process-level "
                         "otherwise (auto); see SECURITY.md")
+    parser.add_argument("--plots", action="store_true",
+                        help="also draw pictures of each student's work (PNG, in OUT/plots/) for the "
+                        "feedback pages and summary.html")
     parser.add_argument("--backend", default=None, help=argparse.SUPPRESS)
     parser.set_defaults(run=run)
 
@@ -169,6 +172,11 @@ def run(args: argparse.Namespace) -> int:
                *(["-m", args.markexpr] if args.markexpr else []), *grade_entries.selection_args(args)],
     )
     outcome = session.run(pytest_args, progress=not args.no_progress)
+    if args.plots and outcome.exit_code in (0, 1) and not outcome.interrupted and not outcome.stop_reason:
+        from grader.plots.students import write_student_plots
+
+        write_student_plots(args.submissions, out, args.lang, sandbox=sandbox, students=args.students or None,
+                            exercises=args.exercises or None)
     return finish(outcome, out, mode, args.lang)
 
 

@@ -17,9 +17,11 @@ PLOTS_DIR = "plots"  # <out>/plots/<slug>/<exercise>.png
 
 
 def write_student_plots(root: Path, out_dir: Path, lang: str, *, sandbox: str = "auto", launcher: Any = None,
-                        students: Collection[str] | None = None) -> dict[str, list[Picture]]:
-    """Draw the pictures of each submission of ``root`` (only the ids in ``students`` when given) into
-    ``out_dir/plots/<slug>/``; a student's old pictures are removed first, so none outlives its code.
+                        students: Collection[str] | None = None, exercises: Collection[str] | None = None,
+                        ) -> dict[str, list[Picture]]:
+    """Draw the pictures of each submission of ``root`` (only the ids in ``students`` and the exercises in
+    ``exercises`` when given) into ``out_dir/plots/<slug>/``; a student's old pictures are removed first,
+    so none outlives its code.
     Returns the pictures by student id (a submission with nothing to grade has none)."""
     from grader.intake import scan
     from grader.reports.files import student_slugs
@@ -37,7 +39,7 @@ def write_student_plots(root: Path, out_dir: Path, lang: str, *, sandbox: str = 
                 continue
             folder = Path(out_dir) / PLOTS_DIR / slugs[sub.id]
             shutil.rmtree(folder, ignore_errors=True)
-            drawn[sub.id] = write_plots(sub.path, folder, lang, launcher=launcher)
+            drawn[sub.id] = write_plots(sub.path, folder, lang, exercises=exercises, launcher=launcher)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return drawn
