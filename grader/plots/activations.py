@@ -10,7 +10,16 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.plots.common import REFERENCE_STYLE, STUDENT_STYLE, Caller, Collected, figure, gather, save
+from grader.plots.common import (
+    REFERENCE_STYLE,
+    STUDENT_STYLE,
+    Caller,
+    Collected,
+    figure,
+    gather,
+    note_missing,
+    save,
+)
 from grader.plots.text import t
 
 EXERCISES = ("ex02_sigmoid", "ex07_activations")
@@ -49,10 +58,14 @@ def _shade(ax: object, where: np.ndarray, lang: str) -> None:
 
 
 def draw(exercise: str, student: Collected, reference: Collected, path: Path, lang: str) -> Path:
-    """One column per function: the function on top, its derivative below."""
+    """One column per function: the function on top, its derivative below (one function: side by side)."""
     names = list(CURVES[exercise])
-    fig = figure(4.2 * len(names) + 1, 7.5)
-    axes = np.array(fig.subplots(2, len(names))).reshape(2, len(names))
+    if len(names) == 1:  # the function and its derivative side by side
+        fig = figure(10, 4.5)
+        axes = np.array(fig.subplots(1, 2)).reshape(2, 1)
+    else:
+        fig = figure(4.2 * len(names) + 1, 7.5)
+        axes = np.array(fig.subplots(2, len(names))).reshape(2, len(names))
     for col, name in enumerate(names):
         for row, target in enumerate((name, f"{name}_grad")):
             ax = axes[row][col]
@@ -60,9 +73,7 @@ def draw(exercise: str, student: Collected, reference: Collected, path: Path, la
             ax.plot(Z, ref, label=t("reference", lang), **PLAIN["reference"])
             mine = student.data.get(target)
             if mine is None:
-                ax.text(0.5, 0.5, t("missing", lang, reason=student.missing.get(target, "?")),
-                        transform=ax.transAxes, ha="center", fontsize=9, wrap=True,
-                        bbox={"facecolor": "#fff3cd", "edgecolor": "#d4a017"})
+                note_missing(ax, student.missing.get(target, "?"), lang)
             elif mine.shape == ref.shape:
                 ax.plot(Z, mine, label=t("student", lang), **PLAIN["student"])
                 _shade(ax, differ(mine, ref), lang)
@@ -72,6 +83,6 @@ def draw(exercise: str, student: Collected, reference: Collected, path: Path, la
             ax.set_xlabel("z")
             ax.axhline(0, color="#bbbbbb", linewidth=0.6, zorder=0)
             ax.axvline(0, color="#bbbbbb", linewidth=0.6, zorder=0)
-            ax.legend(loc="upper left", fontsize=8)
+            ax.legend(loc="best", fontsize=8)
     fig.suptitle(t(TITLE[exercise], lang), fontsize=13)
     return save(fig, path)

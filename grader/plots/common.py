@@ -85,6 +85,17 @@ def save(fig: Any, path: Path) -> Path:
     return path
 
 
+def note_missing(ax: Any, reason: str, lang: str) -> None:
+    """Why a panel shows no path of the student's: the reason, wrapped to fit, in a yellow box."""
+    import textwrap
+
+    from grader.plots.text import t
+
+    ax.text(0.5, 0.5, textwrap.fill(t("missing", lang, reason=reason), 30), transform=ax.transAxes,
+            ha="center", va="center", fontsize=9, zorder=7,
+            bbox={"facecolor": "#fff3cd", "edgecolor": "#d4a017"})
+
+
 STUDENT_STYLE = {"color": "#d62728", "linewidth": 1.6, "marker": ".", "markersize": 4, "zorder": 3}
 REFERENCE_STYLE = {"color": "#555555", "linewidth": 1.2, "linestyle": "--", "marker": "o",
                    "markersize": 4, "markerfacecolor": "none", "zorder": 2}

@@ -18,6 +18,7 @@ from grader.plots.common import (
     departure,
     figure,
     gather,
+    note_missing,
     save,
 )
 from grader.plots.text import t
@@ -68,10 +69,11 @@ def draw(exercise: str, student: Collected, reference: Collected, path: Path, la
                             markeredgecolor="black", markeredgewidth=2, zorder=5)
             elif k is not None:
                 _mark(top, k, shown[-1], (shown[-1] - 3) ** 2, lang)
+            else:
+                bottom.text(0.02, 0.02, t("same_path", lang), transform=bottom.transAxes, fontsize=9,
+                            color="#2ca02c")
         else:
-            top.text(0.5, 0.5, t("missing", lang, reason=student.missing.get(key, "?")), ha="center",
-                     transform=top.transAxes, fontsize=9, wrap=True,
-                     bbox={"facecolor": "#fff3cd", "edgecolor": "#d4a017"})
+            note_missing(top, student.missing.get(key, "?"), lang)
         top.set_xlim(lo - 0.5, hi + 0.5)
         top.set_ylim(-0.5, (max(abs(lo - 3), abs(hi - 3)) + 0.5) ** 2)
         top.set_xlabel(t("weight", lang))

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from grader.plots import paths
-from grader.plots.common import Caller, Collected, figure, gather, save
+from grader.plots.common import Caller, Collected, figure, gather, note_missing, save
 from grader.plots.text import t
 
 EXERCISES = ("ex11_optimizers",)
@@ -53,9 +53,7 @@ def draw(exercise: str, student: Collected, reference: Collected, path: Path, la
             hp = ", ".join(f"{k}={v:g}" for k, v in spec["hp"][name].items() if k != "eps")
             ax.set_title(f"{t(name, lang)} ({hp})\n{t(surface, lang)}", fontsize=10)
             if key in student.missing:
-                ax.text(0.5, 0.5, t("missing", lang, reason=student.missing[key]), transform=ax.transAxes,
-                        ha="center", va="center", fontsize=9, wrap=True,
-                        bbox={"facecolor": "#fff3cd", "edgecolor": "#d4a017"})
+                note_missing(ax, student.missing[key], lang)
     axes[0][0].legend(loc="lower right", fontsize=9)
     fig.suptitle(t("opt_title", lang), fontsize=14)
     return save(fig, path)
