@@ -154,6 +154,25 @@ REASONS: dict[str, Text] = {
         "expected {count} predicted labels, got shape {shape}",
     ),
     "predicate_value": Text("valeur inattendue : {inner}", "unexpected value: {inner}"),
+    "network_pair": Text(
+        "fine_tune_output doit renvoyer (new_Ws, new_bs)", "fine_tune_output must return (new_Ws, new_bs)"
+    ),
+    "network_lists": Text(
+        "new_Ws et new_bs doivent être des listes de même longueur, non vides",
+        "new_Ws and new_bs must be lists of the same, non-zero length",
+    ),
+    "network_layer": Text(
+        "couche {layer} : W de forme {w_shape}, b de forme {b_shape} après {width} unités",
+        "layer {layer}: W of shape {w_shape}, b of shape {b_shape} after {width} units",
+    ),
+    "network_outputs": Text(
+        "la nouvelle couche de sortie a {width} sorties au lieu de n_classes = {count}",
+        "the new output layer has {width} outputs, not n_classes = {count}",
+    ),
+    "network_not_finite": Text(
+        "les sorties du réseau renvoyé sur les images de test ne sont pas finies",
+        "the returned network's outputs on the held-out images are not finite",
+    ),
     # the engine's timing race (grader.engine.grading)
     "timed_run_value": Text(
         "essai chronométré {run} (nouvelles entrées) : {inner}", "timed run {run} (fresh inputs): {inner}"

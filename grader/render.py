@@ -73,8 +73,9 @@ def _fill(template: str, params: dict[str, str], lang: str, quote: Quote, escape
     for match in _FIELD.finditer(template):
         out.append(escape(template[last:match.start()]))
         name, value = match.group(1), params.get(match.group(1), "")
-        if name == "where":
-            out.append(escape(WHERE(lang).split("{")[0]) + quote(value) if value else "")
+        if name == "where":  # parsed as ``path`` (grader.messages._pattern)
+            path = params.get("path", "")
+            out.append(escape(WHERE(lang).split("{")[0]) + quote(path) if path else "")
         elif name == "inner":
             out.append(reason_text(value, lang, quote=quote, escape=escape))
         elif name == "clock":

@@ -50,7 +50,12 @@ def _md(text: str) -> str:
     """Trusted text (the grader's words, registry names) as one line of Markdown: only what would start
     markup (a tag, an entity, a table bar, a backtick, a star) is backslash-escaped, so a comparison
     such as ``0.80 < 0.90`` reads as it is, never as an ``&lt;`` entity."""
-    return _MARKUP.sub(lambda m: "\\" + m.group(0), " ".join(str(text).split()))
+    return _escape(" ".join(str(text).split()))
+
+
+def _escape(text: str) -> str:
+    """``_md`` of a fragment: spaces kept as they are (the renderer joins fragments)."""
+    return _MARKUP.sub(lambda m: "\\" + m.group(0), str(text))
 
 
 def code(text: str) -> str:
@@ -102,8 +107,9 @@ def check_markdown(row: Mapping[str, Any], lang: str) -> str:
     instead, every text the catalogue does not know (and every non-numeric value) as code."""
     known = registry_check(str(row["exercise"]), str(row["check"]))
     if known is not None:
-        shown = view(*known, Outcome(row["outcome"]), cell_text(row["reason"]), lang, quote=code, escape=_md)
-        return paragraph(shown, escape=_md)
+        outcome, reason = Outcome(row["outcome"]), cell_text(row["reason"])
+        shown = view(*known, outcome, reason, lang, quote=code, escape=_escape)
+        return " ".join(paragraph(shown, escape=_escape).split())
     message = cell_text(row["message_fr" if lang == "fr" else "message_en"])
     reason = cell_text(row["reason"])
     if not message:

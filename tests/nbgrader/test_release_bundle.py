@@ -51,6 +51,7 @@ GENERIC = {
     # is ex15's hidden_features, which no check grades
     "for W, b in zip(Ws[:-1], bs[:-1], strict=True):"}
 FENCE = re.compile(r"### BEGIN SOLUTION\n(.*?)\n[ \t]*### END SOLUTION", re.S)
+HIDDEN_FENCE = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS\n(.*?)^[ \t]*### END HIDDEN TESTS\n", re.S | re.M)
 
 
 @pytest.fixture(scope="module")
@@ -107,13 +108,19 @@ def test_no_solution_body_in_the_bundle(texts: dict[str, str]) -> None:
 
 
 def test_no_hidden_check_in_the_bundle(texts: dict[str, str]) -> None:
-    registry = texts["grader/registry.py"]
-    assert "BEGIN HIDDEN TESTS\n" not in registry and "hidden=True" not in registry
-    source = (ROOT / "grader" / "registry.py").read_text(encoding="utf-8")
-    block = source.split("### BEGIN HIDDEN TESTS\n", 1)[1].split("### END HIDDEN TESTS\n", 1)[0]
-    public_part = source.replace(block, "")
-    own = {ln.strip() for ln in block.splitlines() if len(ln.strip()) >= 30} - {
-        ln.strip() for ln in public_part.splitlines()}
+    sources = {p.relative_to(ROOT).as_posix(): p.read_text(encoding="utf-8")
+               for p in sorted((ROOT / "grader").rglob("*.py"))}
+    blocks = {name: HIDDEN_FENCE.findall(text) for name, text in sources.items()}
+    fenced = sorted(name for name, found in blocks.items() if found)
+    assert {f"grader/checks/{e.id}.py" for e in EXERCISES} <= set(fenced)
+    for name, text in texts.items():
+        if name.endswith(".py"):
+            assert not [ln for ln in text.splitlines() if ln.strip() == "### BEGIN HIDDEN TESTS"], name
+    for name in fenced:
+        assert "hidden=True" not in texts[name] and "hidden(" not in texts[name], name
+    public_part = {ln.strip() for text in sources.values() for ln in HIDDEN_FENCE.sub("", text).splitlines()}
+    own = {ln.strip() for found in blocks.values() for block in found for ln in block.splitlines()
+           if len(ln.strip()) >= 30} - public_part
     assert len(own) > 20
     for line in own:
         assert not [n for n, t in texts.items() if line in t], line
@@ -145,7 +152,7 @@ def test_bundle_checks_the_stubs_without_the_repository(bundle: Path) -> None:
     rows = [ln.split() for ln in proc.stdout.splitlines() if re.match(r"ex\d\d_", ln)]
     public = {(e.id, c.name) for e in EXERCISES for c in e.checks if not c.hidden}
     assert {(r[0], r[1]) for r in rows} == public
-    assert {r[2] for r in rows} == {"not_implemented"}
+    assert {" ".join(r[2:-1]) for r in rows} == {"not implemented"}  # result in words, then points
     assert f"0/{len(public)} public checks passed" in proc.stdout
 
 
@@ -158,11 +165,12 @@ def test_bundle_builds_a_wheel_without_solutions(bundle: Path, tmp_path: Path) -
     (wheel,) = tmp_path.glob("deepgrade_student-*.whl")
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
-        registry = zf.read("grader/registry.py").decode()
+        checks = "\n".join(zf.read(n).decode() for n in sorted(names) if n.startswith("grader/checks/"))
     assert {"exercises/ex02_sigmoid.py", "grader/data/public_expected.json", "grader/engine/grader.ini",
             "grader/data/pretrained_public.json", "grader/nbgrader/deepgrade_check.py"} <= names
     assert not [n for n in names if n.startswith(("solutions/", "kernels/", "grader/reference/"))]
-    assert "hidden=True" not in registry
+    assert "grader/checks/ex11_optimizers.py" in names
+    assert "hidden=True" not in checks and "hidden(" not in checks
 
 
 def test_no_implementation_of_a_graded_function_in_the_bundle(texts: dict[str, str]) -> None:
