@@ -74,9 +74,12 @@ def sandbox_caller(box: Any, timeout_s: float, lang: str = "en") -> Caller:
         if not reply.ok:
             raise Unavailable(why_not(reply.status, reply.error, lang))
         try:
-            return np.asarray(reply.value, dtype=np.float64)
+            value = np.asarray(reply.value, dtype=np.float64)
         except (TypeError, ValueError) as err:
             raise Unavailable(why_not("invalid", str(err), lang)) from None
+        if value.size == 0:
+            raise Unavailable(why_not("invalid", f"empty array of shape {value.shape}", lang))
+        return value
 
     return call
 
@@ -97,7 +100,12 @@ def _draw_all(box: Any, folder: Path, out_dir: Path, lang: str, chosen: Collecti
                 pictures.append(Picture(exercise, next(iter(student.missing.values()))))
                 continue
             path = out_dir / f"{exercise}.png"
-            kind.draw(exercise, student, reference(kind, exercise), path, lang)
+            try:
+                with np.errstate(all="ignore"):  # a path that overflows is drawn to where it left
+                    kind.draw(exercise, student, reference(kind, exercise), path, lang)
+            except (ValueError, IndexError, TypeError, OverflowError) as err:  # values no panel can show
+                pictures.append(Picture(exercise, why_not("invalid", f"{type(err).__name__}: {err}", lang)))
+                continue
             pictures.append(Picture(exercise, path))
     return pictures
 

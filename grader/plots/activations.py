@@ -79,6 +79,7 @@ def draw(exercise: str, student: Collected, reference: Collected, path: Path, la
                 _shade(ax, differ(mine, ref), lang)
             else:
                 _shade(ax, differ(mine, ref), lang)
+                note_missing(ax, t("shape", lang, got=mine.shape, want=ref.shape), lang)
             ax.set_title(name if row == 0 else t("derivative", lang, name=name), fontsize=11)
             ax.set_xlabel("z")
             ax.axhline(0, color="#bbbbbb", linewidth=0.6, zorder=0)

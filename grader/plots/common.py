@@ -51,8 +51,12 @@ def departure(student: np.ndarray, reference: np.ndarray, rtol: float = 1e-6) ->
     """The first index ``k`` where the two paths (arrays of points, one per row) differ:
     ``||s_k - r_k|| > rtol (1 + ||r_k||)``, or where one path ends before the other; ``None`` when they
     agree to the end."""
+    if student.size == 0 or student.ndim == 0:
+        return 0
     s = student.reshape(len(student), -1)
     r = reference.reshape(len(reference), -1)
+    if s.shape[1] != r.shape[1]:
+        return 0
     n = min(len(s), len(r))
     gap = np.linalg.norm(s[:n] - r[:n], axis=1)
     bad = ~(gap <= rtol * (1.0 + np.linalg.norm(r[:n], axis=1)))  # NaN counts as different

@@ -60,6 +60,7 @@ TEXT: dict[str, dict[str, str]] = {
         "fr": "Exercice 7 : vos fonctions d'activation et leurs dérivées (figure 1.5)",
         "en": "Exercise 7: your activation functions and their derivatives (figure 1.5)",
     },
+    "shape": {"fr": "forme {got} au lieu de {want}", "en": "shape {got} instead of {want}"},
     "derivative": {"fr": "dérivée de {name}", "en": "derivative of {name}"},
     # gradient check (ex09, section 2.3.4)
     "ng_title": {

@@ -244,3 +244,22 @@ def test_the_instructor_reports_link_and_show_each_students_pictures(tmp_path: P
     summary = (out / "summary.html").read_text(encoding="utf-8")
     assert '<img src="plots/partial/ex02_sigmoid.png" alt="ex02_sigmoid"' in summary
     assert "<h3>stubs</h3>" not in summary
+
+
+def test_values_no_panel_can_show_give_reasons_not_tracebacks(tmp_path: Path) -> None:
+    """tests/plots/odd: an empty path, a scalar tanh, a string, ragged lists, NaN and inf, steps that
+    return the wrong shape or too few arrays. The pictures that can be drawn are; the rest say why."""
+    pictures = write_plots(ROOT / "tests" / "plots" / "odd", tmp_path, "en",
+                           exercises=["ex06_gradient_descent", "ex07_activations", "ex11_optimizers"])
+    got = {p.exercise: p.result for p in pictures}
+    assert got["ex06_gradient_descent"] == "invalid value: empty array of shape (0,)"
+    assert got["ex07_activations"] == tmp_path / "ex07_activations.png"
+    assert got["ex11_optimizers"] == tmp_path / "ex11_optimizers.png"
+    folder = ROOT / "tests" / "plots" / "odd"
+    acts = _collect(folder, activations, "ex07_activations")
+    assert acts.missing["relu"] == "invalid value: could not convert string to float: 'abc'"
+    assert acts.missing["elu_grad"] == "error: ValueError: boom"
+    assert acts.data["tanh"].shape == ()
+    opts = _collect(folder, optimizers, "ex11_optimizers")
+    assert sorted(opts.data) == ["quadratic/adagrad", "quadratic/rmsprop", "valley/adagrad", "valley/rmsprop"]
+    assert len(opts.data["valley/adagrad"]) < 10  # stopped once it left the finite world
