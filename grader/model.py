@@ -23,6 +23,11 @@ import numpy as np
 Inputs = Mapping[str, Any]
 InputMaker = Callable[[np.random.Generator], Inputs]
 
+EXPECTED_KEY = "_expected"
+"""An input maker may return this key: its value is the check's expected value (held-out labels, the
+layers that must stay frozen), removed from the inputs by ``grader.expected`` before anything reaches the
+student's code."""
+
 
 @dataclass(frozen=True)
 class Text:

@@ -1,8 +1,9 @@
 """The plain-files student bundle (``deepgrade release OUT_DIR``): everything a student needs to write the
 exercises and run ``deepgrade check`` on them, and nothing an instructor must keep.
 
-Shipped: ``exercises/`` (the stubs), the ``grader`` package with ``grader/registry.py`` stripped of its
-``### BEGIN HIDDEN TESTS`` blocks (``grader.make_stubs.strip_hidden_tests``), the public expected values
+Shipped: ``exercises/`` (the stubs), the ``grader`` package with every file stripped of its
+``### BEGIN HIDDEN TESTS`` blocks (``grader.make_stubs.strip_hidden_tests``: the hidden checks of
+``grader/checks/`` and their helpers), the public expected values
 ``grader/data/public_expected.json``, a README in French and English, and a ``pyproject.toml`` (the main
 project's dependencies) so that ``pip install -e .`` gives ``deepgrade check``.
 
@@ -32,7 +33,6 @@ ROOT = Path(__file__).resolve().parent.parent
 TREES = ("exercises", "grader")
 LEFT_OUT = ("grader/inprocess.py", "grader/reference")
 IGNORED = ("__pycache__", "*.pyc", "*.nbi", "*.nbc", ".ipynb_checkpoints", ".pytest_cache")
-REGISTRY = "grader/registry.py"
 DATASETS = "grader/datasets.py"
 PRETRAINED = "grader/data/pretrained_public.json"
 
@@ -204,8 +204,10 @@ def build_bundle(out_dir: str | Path) -> list[Path]:
         if target.is_dir():
             shutil.rmtree(target)
         target.unlink(missing_ok=True)
-    registry = (ROOT / REGISTRY).read_text(encoding="utf-8")
-    (out / REGISTRY).write_text(strip_hidden_tests(registry, REGISTRY), encoding="utf-8")
+    for shipped in sorted(out.rglob("*.py")):  # the hidden checks (grader/checks/*.py) and their helpers
+        source = shipped.read_text(encoding="utf-8")
+        name = shipped.relative_to(out).as_posix()
+        shipped.write_text(strip_hidden_tests(source, name), encoding="utf-8")
     datasets = (ROOT / DATASETS).read_text(encoding="utf-8")
     (out / DATASETS).write_text(_bundle_datasets(datasets), encoding="utf-8")
     (out / PRETRAINED).write_text(json.dumps(pretrained_public(), sort_keys=True) + "\n", encoding="utf-8")

@@ -5,15 +5,19 @@ from __future__ import annotations
 import importlib
 import inspect
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from grader import harness
+import grader.checks
+from grader import harness, model, registry
 from grader.expected import make_case
-from grader.model import Outcome
-from grader.registry import EXERCISES, EXPECTED_KEY, by_id
+from grader.model import EXPECTED_KEY, Outcome
+from grader.registry import EXERCISES, by_id
 from grader.seeds import DEVELOPMENT_SECRET, SECRET_ENV, check_seed, secret
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_ids_are_unique_and_in_course_order() -> None:
@@ -22,6 +26,25 @@ def test_ids_are_unique_and_in_course_order() -> None:
     assert by_id("ex02_sigmoid").section == "1.3.4"
     with pytest.raises(KeyError, match="unknown exercise"):
         by_id("ex99_nothing")
+
+
+def test_one_checks_module_per_exercise_named_like_its_stub() -> None:
+    stubs = sorted(p.stem for p in (ROOT / "exercises").glob("ex[0-9][0-9]_*.py"))
+    modules = sorted(p.stem for p in (ROOT / "grader" / "checks").glob("ex[0-9][0-9]_*.py"))
+    assert modules == stubs == [e.id for e in EXERCISES]
+    for exercise in EXERCISES:
+        assert importlib.import_module(f"grader.checks.{exercise.id}").EXERCISE is exercise
+    # grader.registry is the stable import path: the same objects, EXPECTED_KEY from the data model
+    assert registry.EXERCISES is grader.checks.EXERCISES and registry.by_id is grader.checks.by_id
+    assert registry.EXPECTED_KEY is model.EXPECTED_KEY == "_expected"
+
+
+def test_a_hidden_check_is_named_hidden() -> None:
+    from grader.checks import common
+
+    with pytest.raises(ValueError, match="starts with 'hidden_'"):
+        common.hidden(name="random", points=1, target="step", inputs=common.fixed(), section="1.2",
+                      hint=("a", "b"), compare=common.EQUAL)
 
 
 @pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import inspect
 from pathlib import Path
 
@@ -120,17 +121,20 @@ def test_exercises_page_is_current_and_lists_every_exercise() -> None:
         assert f"| `{e.id}` |" in page and f"({e.max_points:g} points)" in page
 
 
-def test_registry_without_hidden_blocks_imports_and_keeps_public_checks(tmp_path: Path) -> None:
-    import grader.registry as full
+def test_checks_without_hidden_blocks_import_and_keep_public_checks() -> None:
+    import grader.checks as full
+    from grader.checks import common
 
-    source = inspect.getsource(full)
-    public_source = strip_hidden_tests(source)
-    assert "### BEGIN HIDDEN TESTS" in source and "_hidden(" not in public_source
-    namespace: dict = {"__name__": "registry_public"}
-    exec(compile(public_source, "registry_public.py", "exec"), namespace)
-    public = namespace["EXERCISES"]
-    assert [e.id for e in public] == [e.id for e in full.EXERCISES]
-    for pub, whole in zip(public, full.EXERCISES, strict=True):
-        assert pub.checks, pub.id
+    public_common: dict = {"__name__": "common_public"}
+    exec(compile(strip_hidden_tests(inspect.getsource(common)), "common_public.py", "exec"), public_common)
+    assert "check" in public_common and "hidden" not in public_common and "with_zeros" not in public_common
+    for whole in full.EXERCISES:
+        source = inspect.getsource(importlib.import_module(f"grader.checks.{whole.id}"))
+        public_source = strip_hidden_tests(source)
+        assert "### BEGIN HIDDEN TESTS" in source and "hidden(" not in public_source, whole.id
+        namespace: dict = {"__name__": f"{whole.id}_public"}
+        exec(compile(public_source, f"{whole.id}_public.py", "exec"), namespace)
+        pub = namespace["EXERCISE"]
+        assert pub.id == whole.id and pub.checks, whole.id
         assert not any(c.hidden for c in pub.checks)
         assert [c.name for c in pub.checks] == [c.name for c in whole.checks if not c.hidden]
