@@ -76,6 +76,24 @@ def test_the_shipped_reference_table_is_the_solutions() -> None:
     assert TABLE.read_text(encoding="utf-8") == render()
 
 
+def test_without_solutions_references_come_from_the_shipped_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The student bundle has no solutions/: ``reference`` reads grader/data/plot_reference.json, which holds
+    the same float64 arrays (exact hex floats)."""
+    import grader.expected
+
+    fresh = {(kind, ex): reference(kind, ex) for kind in KINDS for ex in kind.EXERCISES}
+
+    def absent(exercise_id: str) -> None:
+        raise UsageError("no solutions here")
+
+    monkeypatch.setattr(grader.expected, "solution_module", absent)
+    for (kind, ex), want in fresh.items():
+        got = reference(kind, ex)
+        assert set(got.data) == set(want.data)
+        for panel, array in want.data.items():
+            np.testing.assert_array_equal(got.data[panel], array)
+
+
 # --------------------------------------------------------------------------- the student's side, sandboxed
 
 
