@@ -3,12 +3,13 @@ from the registry (``grader.nbgrader.build``).
 
 `deepgrade nbgrader collect COURSE_DIR OUT_DIR` copies the submitted notebooks into the layout
 `deepgrade grade` reads, and `deepgrade nbgrader compare GRADEBOOK.db RESULTS.jsonl` lists the checks
-graded differently by nbgrader and by `deepgrade grade` (``grader.nbgrader.collect``)."""
+graded differently by nbgrader and by `deepgrade grade` (``grader.nbgrader.collect``): graded under the
+same ``DEEPGRADE_SECRET``, a student's hidden checks get the same inputs on both paths, so hidden checks
+compare check by check like public ones."""
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 
@@ -41,11 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from grader.nbgrader.build import DEFAULT_TIMEOUT_S, build_course
-    from grader.seeds import SECRET_ENV, held_secret
-
-    if not held_secret():  # grader.cli.main has moved DEEPGRADE_SECRET out of the environment
-        print(f"deepgrade: warning: {SECRET_ENV} is not set: the hidden checks' inputs are drawn with the "
-              "public development secret", file=sys.stderr)
+    from grader.seeds import SECRET_ENV
 
     timeout = DEFAULT_TIMEOUT_S if args.timeout is None else args.timeout
     files = build_course(args.course_dir, args.assignment, timeout_s=timeout)
@@ -54,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
         "no config (kept the existing nbgrader_config.py, not written by deepgrade)")
     print(f"wrote {len(notebooks)} source notebooks and {config} to {args.course_dir}")
     print(f"next: cd {args.course_dir} && nbgrader generate_assignment '*'")
+    print(f"hidden checks draw each student's inputs at autograde: export {SECRET_ENV} (a secret for "
+          "nbgrader, not the one of deepgrade grade) where `nbgrader autograde` runs")
     return 0
 
 

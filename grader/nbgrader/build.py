@@ -8,27 +8,26 @@ A notebook reads, in order: the statement (fr/en markdown, read-only), the given
 module (imports, constants, unfenced helpers; read-only), one answer cell per fenced function (the
 solution between ``### BEGIN SOLUTION``/``### END SOLUTION``, which ``nbgrader generate_assignment``
 replaces by its stub), and one autograder test cell per check of the registry, worth the check's points,
-placed after the function it calls (scenario checks at the end). A hidden check's call and payload sit
-between ``### BEGIN HIDDEN TESTS``/``### END HIDDEN TESTS``; nbgrader removes them from the release and
-restores them at autograde.
+placed after the function it calls (scenario checks at the end). A hidden check's cell holds only the
+call ``run_hidden_check(globals(), "<exercise>", "<check>")`` between ``### BEGIN HIDDEN TESTS``/``### END
+HIDDEN TESTS``; nbgrader removes it from the release and restores it at autograde.
 
-Hidden inputs are drawn from the seed of the student id ``NBGRADER_STUDENT`` and the instructor's secret:
-one nbgrader source notebook serves every student, so every nbgrader student gets the same hidden inputs
-(``deepgrade grade`` draws them per student).
+No input and no expected value of a hidden check is written here, so building needs no secret: at
+autograde the cell draws the inputs for the student being graded from ``DEEPGRADE_SECRET`` of the
+autograding environment and computes the expected value on ``solutions/`` (``deepgrade_check``), the same
+inputs ``deepgrade grade`` gives that student under the same secret.
 """
 
 from __future__ import annotations
 
 import ast
 import shutil
-import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
 import nbformat
 from nbformat.notebooknode import NotebookNode
 
-from grader import values
 from grader.errors import UsageError
 from grader.model import Check, Exercise
 from grader.nbgrader import cells
@@ -37,11 +36,9 @@ from grader.nbgrader.source import Chunk, split_module
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"
 HELPER = Path(__file__).with_name("deepgrade_check.py")
-NBGRADER_STUDENT = "nbgrader"
 COURSE_ID = "deepgrade"
 DEFAULT_TIMEOUT_S = 120
 CODE_STUB = "# VOTRE CODE ICI / YOUR CODE HERE\nraise NotImplementedError()"
-PAYLOAD_WIDTH = 96
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
 CONFIG = '''\
@@ -86,32 +83,21 @@ def _kind(check: Check) -> str:
     return "cachée / hidden" if check.hidden else "publique / public"
 
 
-def hidden_payload(exercise: Exercise, check: Check, secret: str | None) -> str:
-    """The JSON (``grader.values``) of a hidden check's seed and expected value, computed here from
-    ``solutions/`` (trusted)."""
-    from grader.expected import make_case
-
-    case = make_case(exercise, check, student_id=NBGRADER_STUDENT, secret=secret)
-    return values.dumps({"seed": case.seed, "expected": case.expected}).decode("utf-8")
-
-
-def test_source(exercise: Exercise, check: Check, secret: str | None) -> str:
-    """The source of a check's test cell; it ends in a call returning None, never a value."""
+def test_source(exercise: Exercise, check: Check) -> str:
+    """The source of a check's test cell; it ends in a call returning None, never a value. A hidden
+    check's cell holds its call only: no input, no expected value, no seed."""
     head = f"# {check.name} ({check.points:g} pt, {_kind(check)}) : section {check.section}\n"
     if not check.hidden:
         return (
             f"{head}from deepgrade_check import run_check\n\n"
             f"run_check(globals(), {exercise.id!r}, {check.name!r})"
         )
-    chunks = textwrap.wrap(hidden_payload(exercise, check, secret), PAYLOAD_WIDTH, break_on_hyphens=False,
-                           drop_whitespace=False)
-    payload = "\n".join(f"        {chunk!r}" for chunk in chunks)
     return (
-        f"{head}# Entrées inconnues de l'étudiant, ajoutées à la correction.\n"
-        f"# Inputs you do not see, added at grading time.\n"
+        f"{head}# Entrées propres à chaque étudiant, tirées à la correction.\n"
+        f"# Inputs of your own, drawn at grading time.\n"
         f"from deepgrade_check import run_hidden_check\n\n"
-        f"### BEGIN HIDDEN TESTS\nrun_hidden_check(\n    globals(),\n    {exercise.id!r},\n"
-        f"    {check.name!r},\n    (\n{payload}\n    ),\n)\n### END HIDDEN TESTS"
+        f"### BEGIN HIDDEN TESTS\nrun_hidden_check(globals(), {exercise.id!r}, {check.name!r})\n"
+        f"### END HIDDEN TESTS"
     )
 
 
@@ -134,7 +120,7 @@ def _ready_after(chunks: list[Chunk]) -> set[str]:
     return ready
 
 
-def exercise_notebook(exercise: Exercise, *, secret: str | None = None) -> NotebookNode:
+def exercise_notebook(exercise: Exercise) -> NotebookNode:
     """The instructor's source notebook of one exercise."""
     docstring, chunks = split_module((SOLUTIONS / f"{exercise.id}.py").read_text(encoding="utf-8"))
     ready = _ready_after(chunks)
@@ -149,8 +135,8 @@ def exercise_notebook(exercise: Exercise, *, secret: str | None = None) -> Noteb
     for index, chunk in enumerate(chunks):
         nb.cells.append(_code_cell(exercise, chunk, index))
         for check in placed.pop(chunk.name, []) if chunk.name else []:
-            nb.cells.append(_test_cell(exercise, check, secret))
-    tests = [_test_cell(exercise, check, secret) for group in placed.values() for check in group]
+            nb.cells.append(_test_cell(exercise, check))
+    tests = [_test_cell(exercise, check) for group in placed.values() for check in group]
     if tests:
         heading = "## Vérifications d'ensemble / Whole-exercise checks"
         nb.cells.append(cells.markdown(heading, cells.grade_id(exercise.id, "checks")))
@@ -159,8 +145,8 @@ def exercise_notebook(exercise: Exercise, *, secret: str | None = None) -> Noteb
     return nb
 
 
-def _test_cell(exercise: Exercise, check: Check, secret: str | None) -> NotebookNode:
-    return cells.test(test_source(exercise, check, secret), cells.grade_id(check.name), check.points)
+def _test_cell(exercise: Exercise, check: Check) -> NotebookNode:
+    return cells.test(test_source(exercise, check), cells.grade_id(check.name), check.points)
 
 
 def select(names: Sequence[str] | None) -> list[Exercise]:
@@ -192,10 +178,9 @@ def build_course(
     assignments: Sequence[str] | None = None,
     *,
     timeout_s: int = DEFAULT_TIMEOUT_S,
-    secret: str | None = None,
 ) -> list[Path]:
-    """Write the course directory; returns the files written. ``secret=None`` reads
-    ``grader.seeds.secret()`` (``DEEPGRADE_SECRET``)."""
+    """Write the course directory; returns the files written (no secret needed: see the module
+    docstring)."""
     course = Path(course_dir)
     if course.exists() and not course.is_dir():
         raise UsageError(f"not a folder: {course}")
@@ -209,6 +194,6 @@ def build_course(
         folder = course / "source" / exercise.id
         folder.mkdir(parents=True, exist_ok=True)
         notebook = folder / f"{exercise.id}.ipynb"
-        nbformat.write(exercise_notebook(exercise, secret=secret), notebook)
+        nbformat.write(exercise_notebook(exercise), notebook)
         written += [notebook, Path(shutil.copyfile(HELPER, folder / HELPER.name))]
     return written

@@ -2,8 +2,11 @@
 
 nbgrader runs the student's code and the checks in one kernel, so an answer cell can tamper with the
 checks (``deepgrade_check.run_check = lambda *a: None``). ``deepgrade grade`` runs the same code in its
-sandbox and judges it in the parent; for honest work both give the same points check by check (the
-round-trip test shows it), so any difference marks a submission to look at.
+sandbox and judges it in the parent. Run with the same ``DEEPGRADE_SECRET`` as ``nbgrader autograde``,
+``deepgrade grade`` draws each student's hidden inputs exactly as the notebook's hidden cells did (same
+student id: the folder name; same ``grader.expected.make_case``), so for honest work both give the same
+points check by check, hidden checks included (the round-trip test shows it), and any difference marks a
+submission to look at.
 
 ``collect_submissions`` copies nbgrader's ``submitted/<student>/<assignment>/<notebook>.ipynb`` into
 ``OUT/<student>/<notebook>.ipynb``, the layout ``deepgrade grade`` reads; ``discrepancies`` lists the checks

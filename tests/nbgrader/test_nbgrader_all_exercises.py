@@ -1,5 +1,6 @@
 """Every exercise's notebook in a real kernel: the instructor's source notebook (the solutions) earns every
-point of every test cell, hidden ones included, with no stderr output; the student copy made by nbgrader's
+point of every test cell, hidden ones included (drawn for the student named by ``DEEPGRADE_STUDENT``, as
+outside ``nbgrader autograde``), with no stderr output; the student copy made by nbgrader's
 own preprocessors fails every public test cell as "not implemented". All notebooks run one after the other
 in one kernel (each exercise's test cells right after its own answer cells) to pay for one kernel start."""
 
@@ -10,7 +11,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import TEST_SECRET
 from nbclient import NotebookClient
 from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
 from nbgrader.utils import determine_grade
@@ -26,6 +26,7 @@ def _run_all(
 ) -> list[nbformat.NotebookNode]:
     for key, value in env.items():
         mp.setenv(key, value)
+    mp.setenv("DEEPGRADE_STUDENT", "ann")
     (folder / HELPER.name).write_bytes(HELPER.read_bytes())
     combined = nbformat.v4.new_notebook(metadata=copy.deepcopy(notebooks[0].metadata))
     for nb in notebooks:
@@ -45,7 +46,7 @@ def _student(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 def test_every_source_notebook_earns_full_points_and_every_release_fails(
     jupyter_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
 ) -> None:
-    sources = [exercise_notebook(e, secret=TEST_SECRET) for e in EXERCISES]
+    sources = [exercise_notebook(e) for e in EXERCISES]
     graded = _run_all(sources, tmp_path, jupyter_env, monkeypatch)
     assert len(graded) == sum(len(e.checks) for e in EXERCISES)
     for cell in graded:

@@ -1,6 +1,8 @@
 """The generated nbgrader course: cell metadata valid for nbgrader 0.9.6 (its own validator), points and
-grade ids from the registry, hidden checks only inside nbgrader's hidden-test markers, solutions only
-inside solution fences; test cells keep their points when a correct answer writes to stderr (a real
+grade ids from the registry, hidden checks only inside nbgrader's hidden-test markers and holding their
+call alone (no input, no expected value, nothing that depends on the secret), solutions only inside
+solution fences; a hidden check draws its inputs for the student it grades and refuses to run without a
+student id or a secret; test cells keep their points when a correct answer writes to stderr (a real
 kernel); ``deepgrade check`` accepts the notebooks; the gradebook reader's parsing and errors."""
 
 from __future__ import annotations
@@ -12,23 +14,28 @@ import sqlite3
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 from conftest import ROOT, TEST_SECRET
 from nbgrader.nbgraderformat.v3 import MetadataValidatorV3
 from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
 from nbgrader.utils import determine_grade
 
+from grader import seeds
 from grader.cli import main
 from grader.errors import UsageError
+from grader.expected import make_case
 from grader.model import Outcome
+from grader.nbgrader import deepgrade_check
 from grader.nbgrader.build import build_course, exercise_notebook
+from grader.nbgrader.deepgrade_check import GradingSetupError, graded_student, run_hidden_check
 from grader.nbgrader.gradebook import load_export_csv, load_results, parse_failure
 from grader.registry import EXERCISES, by_id
 
 
 @pytest.fixture(scope="module")
 def notebooks() -> dict[str, nbformat.NotebookNode]:
-    return {e.id: exercise_notebook(e, secret=TEST_SECRET) for e in EXERCISES}
+    return {e.id: exercise_notebook(e) for e in EXERCISES}
 
 
 def _meta(cell: nbformat.NotebookNode) -> dict:
@@ -73,20 +80,22 @@ def test_one_test_cell_per_check_with_registry_points(notebooks: dict[str, nbfor
             assert isinstance(last, ast.Expr) and isinstance(last.value, ast.Call), cell.source
 
 
-def test_hidden_payloads_only_inside_the_markers(notebooks: dict[str, nbformat.NotebookNode]) -> None:
+def test_hidden_cells_hold_their_call_alone_inside_the_markers(
+    notebooks: dict[str, nbformat.NotebookNode],
+) -> None:
     for exercise in EXERCISES:
         nb = notebooks[exercise.id]
         hidden = {c.name for c in exercise.checks if c.hidden}
         for cell in _tests(nb):
             inside = re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", cell.source, re.S)
-            if _meta(cell)["grade_id"] in hidden:
-                assert len(inside) == 1 and "run_hidden_check(" in inside[0] and '"seed"' in inside[0]
+            gid = _meta(cell)["grade_id"]
+            if gid in hidden:
+                assert inside == [f"run_hidden_check(globals(), {exercise.id!r}, {gid!r})\n"], cell.source
                 assert "run_hidden_check(" not in cell.source.replace(inside[0], "")
             else:
                 assert not inside and "run_check(globals()" in cell.source
         released = nbformat.writes(student_copy(nb))
-        assert "HIDDEN" not in released and '\\"seed\\"' not in released
-        assert "run_hidden_check(" not in released
+        assert "HIDDEN" not in released and "run_hidden_check(" not in released
 
 
 def test_solutions_only_inside_the_fences(notebooks: dict[str, nbformat.NotebookNode]) -> None:
@@ -107,9 +116,14 @@ def test_solutions_only_inside_the_fences(notebooks: dict[str, nbformat.Notebook
         assert all("raise NotImplementedError()" in c.source for c in released.cells if _meta(c)["solution"])
 
 
-def test_build_is_reproducible_and_writes_the_config(tmp_path: Path) -> None:
-    files = build_course(tmp_path / "a", ["ex02_sigmoid"], timeout_s=45, secret=TEST_SECRET)
-    build_course(tmp_path / "b", ["ex02_sigmoid"], timeout_s=45, secret=TEST_SECRET)
+def test_build_is_reproducible_needs_no_secret_and_writes_the_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DEEPGRADE_SECRET", TEST_SECRET)
+    files = build_course(tmp_path / "a", ["ex02_sigmoid"], timeout_s=45)
+    monkeypatch.setenv("DEEPGRADE_SECRET", "another secret")  # nothing built depends on the secret
+    monkeypatch.setattr(seeds, "_held", "a third one")
+    build_course(tmp_path / "b", ["ex02_sigmoid"], timeout_s=45)
     rel = sorted(p.relative_to(tmp_path / "a") for p in files)
     folder = "source/ex02_sigmoid"
     assert [str(p) for p in rel] == [
@@ -120,7 +134,7 @@ def test_build_is_reproducible_and_writes_the_config(tmp_path: Path) -> None:
     assert "c.Execute.timeout = 45" in config and "gradebook.db" in config
     compile(config, "nbgrader_config.py", "exec")
     (tmp_path / "a" / "nbgrader_config.py").write_text("c = get_config()  # the instructor's own\n")
-    again = build_course(tmp_path / "a", ["ex02_sigmoid"], timeout_s=45, secret=TEST_SECRET)
+    again = build_course(tmp_path / "a", ["ex02_sigmoid"], timeout_s=45)
     assert "nbgrader_config.py" not in {p.name for p in again}
     assert "instructor's own" in (tmp_path / "a" / "nbgrader_config.py").read_text()
 
@@ -135,7 +149,7 @@ def test_cli_build_and_its_errors(
     assert main(["nbgrader", "build", str(tmp_path / "course"), "-a", "ex01_perceptron"]) == 0
     assert (tmp_path / "course" / "source" / "ex01_perceptron" / "ex01_perceptron.ipynb").is_file()
     out, err = capsys.readouterr()
-    assert "generate_assignment" in out and "DEEPGRADE_SECRET is not set" in err
+    assert "generate_assignment" in out and "export DEEPGRADE_SECRET" in out and err == ""
     monkeypatch.setenv("DEEPGRADE_SECRET", TEST_SECRET)
     assert main(["nbgrader", "build", str(tmp_path / "c2"), "-a", "ex99_nothing"]) == 2
     err = capsys.readouterr().err
@@ -164,12 +178,13 @@ def test_a_correct_answer_that_writes_to_stderr_keeps_its_points(
 
     for key, value in jupyter_env.items():
         monkeypatch.setenv(key, value)
-    nb = exercise_notebook(by_id("ex02_sigmoid"), secret=TEST_SECRET)
+    monkeypatch.setenv("DEEPGRADE_STUDENT", "ann")  # outside nbgrader autograde: the student, named
+    nb = exercise_notebook(by_id("ex02_sigmoid"))
     answer = next(c for c in nb.cells if _meta(c)["solution"] and "def sigmoid(" in c.source)
     answer.source = NOISY_SIGMOID
     control = nbformat.v4.new_code_cell("sigmoid(-1000.0)")
     nb.cells.insert(nb.cells.index(answer) + 1, control)
-    build_course(tmp_path, ["ex02_sigmoid"], secret=TEST_SECRET)
+    build_course(tmp_path, ["ex02_sigmoid"])
     NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
                    resources={"metadata": {"path": str(tmp_path / "source" / "ex02_sigmoid")}}).execute()
     # The trap is real: the same calls outside the helper write to stderr, which zeroes a graded cell.
@@ -193,8 +208,10 @@ def test_deepgrade_check_accepts_the_nbgrader_notebooks(
         nbformat.write(nb, folder / "ex02_sigmoid.ipynb")
     public = [c.name for c in by_id("ex02_sigmoid").checks if not c.hidden]
     assert main(["check", str(released / "ex02_sigmoid.ipynb"), "--lang", "en"]) == 1
-    rows = [ln.split() for ln in capsys.readouterr().out.splitlines() if ln.startswith("ex02_sigmoid ")]
-    assert [r[1] for r in rows] == public and {r[2] for r in rows} == {"not_implemented"}
+    rows = [ln.split(maxsplit=2) for ln in capsys.readouterr().out.splitlines()
+            if ln.startswith("ex02_sigmoid ")]
+    assert [r[1] for r in rows] == public
+    assert {r[2].rsplit(maxsplit=1)[0] for r in rows} == {"not implemented"}
     assert main(["check", str(solved / "ex02_sigmoid.ipynb"), "--lang", "en"]) == 0
     assert f"{len(public)}/{len(public)} public checks passed" in capsys.readouterr().out
 
@@ -271,3 +288,89 @@ def test_collect_and_discrepancies(tmp_path: Path) -> None:
     nb = [rec("ann", "a", 2.0), rec("ann", "b", 2.0), rec("bob", "a", 0.0)]
     dg = [rec("ann", "a", 2.0), rec("ann", "b", 0.0), rec("bob", "a", 0.0), rec("cyd", "a", 2.0)]
     assert discrepancies(nb, dg) == [Discrepancy("ann", "ex02_sigmoid", "b", 2.0, 0.0)]
+
+
+def _autograding(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, student: str,
+                 assignment: str = "ex02_sigmoid") -> None:
+    """This process as nbgrader's autograding kernel sees itself: ``NBGRADER_EXECUTION=autograde``, working
+    folder ``autograded/<student>/<assignment>/``, the secret exported."""
+    folder = tmp_path / "autograded" / student / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    monkeypatch.chdir(folder)
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    monkeypatch.setenv("DEEPGRADE_SECRET", TEST_SECRET)
+    monkeypatch.delenv("DEEPGRADE_STUDENT", raising=False)
+
+
+def _spy(seen: list[np.ndarray], shift: float = 0.0) -> dict:
+    """The solution's namespace, its ``sigmoid_grad`` recording each ``z`` it gets (and off by ``shift``)."""
+    from grader.expected import solution_module
+
+    namespace = dict(vars(solution_module("ex02_sigmoid")))
+    real = namespace["sigmoid_grad"]
+
+    def sigmoid_grad(z: np.ndarray) -> np.ndarray:
+        seen.append(np.array(z, dtype=np.float64, copy=True))
+        return real(z) + shift
+
+    namespace["sigmoid_grad"] = sigmoid_grad
+    return namespace
+
+
+def test_hidden_inputs_are_drawn_for_the_autograded_student(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hidden cell's inputs are ``make_case``'s for the student of the working folder and the secret
+    of the environment (what ``deepgrade grade`` gives that student), so two students get different ones;
+    a wrong answer fails with a message that shows none of the values."""
+    exercise = by_id("ex02_sigmoid")
+    check = next(c for c in exercise.checks if c.name == "hidden_grad_random")
+    drawn = {}
+    for student in ("ann", "bob"):
+        _autograding(monkeypatch, tmp_path, student)
+        assert graded_student("ex02_sigmoid") == student
+        seen: list[np.ndarray] = []
+        assert run_hidden_check(_spy(seen), "ex02_sigmoid", check.name) is None  # passed
+        case = make_case(exercise, check, student_id=student, secret=TEST_SECRET)
+        assert len(seen) == 1 and np.array_equal(seen[0], case.inputs["z"])
+        drawn[student] = case
+    ann, bob = drawn["ann"].inputs["z"], drawn["bob"].inputs["z"]
+    assert ann.shape != bob.shape or not np.allclose(ann, bob, rtol=0, atol=1e-12)
+    with pytest.raises(AssertionError) as failed:
+        run_hidden_check(_spy([], shift=1e-3), "ex02_sigmoid", check.name)
+    message = str(failed.value)
+    assert message.splitlines()[0] == f"deepgrade failed: {deepgrade_check.WITHHELD}"
+    numbers = [float(x) for x in re.findall(r"-?\d+\.\d{3,}(?:e[-+]?\d+)?", message)]
+    values = np.concatenate([np.ravel(bob), np.ravel(drawn["bob"].expected)])
+    assert not [x for x in numbers if np.any(np.isclose(values, x, rtol=1e-4, atol=0))], message
+
+
+def test_a_hidden_check_refuses_to_guess_the_student_or_the_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No student id or no secret: the cell fails with a one-line ``GradingSetupError`` before calling
+    the student's code; never a shared id, never the public development secret."""
+    seen: list[np.ndarray] = []
+
+    def refused(match: str) -> None:
+        with pytest.raises(GradingSetupError, match=match) as err:
+            run_hidden_check(_spy(seen), "ex02_sigmoid", "hidden_grad_random")
+        assert "\n" not in str(err.value) and not seen
+
+    _autograding(monkeypatch, tmp_path, "ann", assignment="ex05_quadratic_cost")  # not this exercise's
+    refused(r"cannot tell which student is graded: the kernel runs in .*ex05_quadratic_cost")
+    _autograding(monkeypatch, tmp_path, "ann")
+    monkeypatch.setenv("DEEPGRADE_STUDENT", "bob")
+    refused("DEEPGRADE_STUDENT=bob but nbgrader grades ann")
+    monkeypatch.delenv("NBGRADER_EXECUTION")
+    monkeypatch.delenv("DEEPGRADE_STUDENT")
+    refused(r"run under `nbgrader autograde`.*set DEEPGRADE_STUDENT=<student id>")
+    monkeypatch.setenv("DEEPGRADE_STUDENT", "carl")  # outside autograde, a named student is graded
+    assert graded_student("ex02_sigmoid") == "carl"
+    monkeypatch.delenv("DEEPGRADE_SECRET")
+    refused("DEEPGRADE_SECRET is not set in the autograding environment")
+    monkeypatch.setenv("DEEPGRADE_SECRET", seeds.DEVELOPMENT_SECRET)
+    refused("DEEPGRADE_SECRET is the public development secret")
+    monkeypatch.setenv("DEEPGRADE_SECRET", TEST_SECRET)
+    run_hidden_check(_spy(seen), "ex02_sigmoid", "hidden_grad_random")
+    assert len(seen) == 1

@@ -1,8 +1,11 @@
-"""The real nbgrader round trip: ``deepgrade nbgrader build``, ``nbgrader generate_assignment``, three
-submissions per assignment (correct, partial, untouched release copy), ``nbgrader autograde`` with a real
-ipykernel, ``nbgrader export`` to CSV; nbgrader's SQLite gradebook must hold, check by check, the points
-that ``deepgrade grade`` (the sandboxed engine) gives the same code, and the CSV must load into the report
-tables."""
+"""The real nbgrader round trip: ``deepgrade nbgrader build``, ``nbgrader generate_assignment``, four
+submissions per assignment (two correct ones under their own ids, a partial one, the untouched release
+copy), ``nbgrader autograde`` with a real ipykernel, ``nbgrader export`` to CSV, ``nbgrader
+generate_feedback``. Each student's hidden checks get that student's own inputs (seen by the answer
+itself), the same ``deepgrade grade`` draws for the same id and secret; nbgrader's SQLite gradebook must
+hold, check by check, hidden checks included, the points that ``deepgrade grade`` (the sandboxed engine)
+gives the same code; the feedback shows no hidden input and no expected value; the CSV loads into the
+report tables."""
 
 from __future__ import annotations
 
@@ -13,18 +16,19 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
-from functools import cache
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 from conftest import ROOT, TEST_SECRET, fill_answers, run_nbgrader
 
 from grader.cli import main
+from grader.expected import make_case
 from grader.model import CheckResult, Outcome
-from grader.nbgrader.build import NBGRADER_STUDENT, build_course
+from grader.nbgrader.build import build_course
 from grader.nbgrader.collect import discrepancies
+from grader.nbgrader.deepgrade_check import WITHHELD
 from grader.nbgrader.gradebook import load_export_csv, load_results
 from grader.registry import by_id
 from grader.reports import JOURNAL_NAME
@@ -40,59 +44,89 @@ ASSIGNMENTS = (
     "ex01_perceptron", "ex02_sigmoid", "ex05_quadratic_cost", "ex11_optimizers", "ex12_regularization"
 )
 SAMPLES = ROOT / "examples" / "submissions"
-# student -> folder of modules holding the same code (None: the untouched release copy, i.e. the stubs)
-STUDENTS = {"correct": SAMPLES / "perfect", "partial": SAMPLES / "partial", "untouched": None}
+# student -> folder of modules holding the same code (None: the untouched release copy, i.e. the stubs);
+# "correct" and "twin" hand in the same correct work, whose sigmoid_grad writes down each input it gets.
+STUDENTS = {"correct": None, "twin": None, "partial": SAMPLES / "partial", "untouched": None}
+CORRECT = ("correct", "twin")
+SEEN = "seen_inputs.txt"
+SPY = f'''
+
+def sigmoid_grad(z):
+    """Correct, and writes each input it gets to {SEEN} in its working folder (where it can)."""
+    try:
+        with open("{SEEN}", "a", encoding="utf-8") as seen:
+            seen.write(repr(np.asarray(z, dtype=np.float64).tolist()) + "\\n")
+    except Exception:
+        pass
+    s = sigmoid(z)
+    return s * (1.0 - s)
+'''
 
 
 def test_nbgrader_round_trip(tmp_path: Path, jupyter_env: dict[str, str]) -> None:
     """One test, so that ``pytest -n 2`` runs the round trip once, not once per worker."""
-    course = _round_trip(tmp_path / "course", jupyter_env)
+    modules = _modules(tmp_path / "modules")
+    course = _round_trip(tmp_path / "course", modules, jupyter_env)
+    deepgrade = _deepgrade(modules, tmp_path / "deepgrade")
     _release_holds_no_solution_and_no_hidden_check(course)
+    _hidden_inputs_are_each_students_own(course)
     for student in STUDENTS:
-        _autograde_scores_equal_deepgrade_check_by_check(course, student)
+        _autograde_scores_equal_deepgrade_check_by_check(course, student, deepgrade)
     _gradebook_records_outcomes_and_feedback(course)
+    _feedback_shows_no_hidden_input_or_expected_value(course, jupyter_env)
     _no_test_cell_of_a_correct_answer_wrote_to_stderr(course)
-    _export_csv_loads_into_the_report_tables(course)
+    _export_csv_loads_into_the_report_tables(course, deepgrade)
     _autograded_test_cells_end_in_a_statement(course)
     _report_command_reads_the_gradebook(course, tmp_path / "reports")
     _cross_check_flags_a_tampering_notebook(course, jupyter_env, tmp_path / "cross")
     _cell_timeout_zeroes_a_looping_answer(course, jupyter_env)
 
 
-def _round_trip(course: Path, jupyter_env: dict[str, str]) -> Path:
-    build_course(course, ASSIGNMENTS, timeout_s=120, secret=TEST_SECRET)
+def _modules(folder: Path) -> dict[str, Path | None]:
+    """Each student's modules: the correct ones are ``perfect`` with the spying ``sigmoid_grad`` last in
+    ``ex02_sigmoid.py`` (it replaces the answer cell of the same name)."""
+    correct = folder / "correct"
+    shutil.copytree(SAMPLES / "perfect", correct)
+    sigmoid = correct / "ex02_sigmoid.py"
+    source = sigmoid.read_text(encoding="utf-8")
+    sigmoid.write_text(source[: source.index("def sigmoid_grad(")].rstrip() + "\n" + SPY, encoding="utf-8")
+    return {**STUDENTS, **dict.fromkeys(CORRECT, correct)}
+
+
+def _round_trip(course: Path, modules: dict[str, Path | None], jupyter_env: dict[str, str]) -> Path:
+    build_course(course, ASSIGNMENTS, timeout_s=120)
     run_nbgrader(["generate_assignment", "*"], course, jupyter_env)
     for assignment in ASSIGNMENTS:
         release = course / "release" / assignment / f"{assignment}.ipynb"
-        for student, modules in STUDENTS.items():
+        for student, folder in modules.items():
             dest = course / "submitted" / student / assignment / f"{assignment}.ipynb"
-            if modules is None:
+            if folder is None:
                 dest.parent.mkdir(parents=True)
                 dest.write_bytes(release.read_bytes())
             else:
-                fill_answers(release, modules / f"{assignment}.py", dest)
+                fill_answers(release, folder / f"{assignment}.py", dest)
     run_nbgrader(["autograde", "*"], course, jupyter_env)
     run_nbgrader(["export", "--to", str(course / "grades.csv")], course, jupyter_env)
     return course
 
 
-@cache
-def _deepgrade(student: str) -> dict[tuple[str, str], float]:
-    """``deepgrade grade``'s points (the sandboxed engine, as a subprocess) for the same code, submitted
-    under the student id ``NBGRADER_STUDENT`` so that its hidden inputs are the notebooks' ones."""
-    folder = STUDENTS[student] or ROOT / "exercises"
-    with tempfile.TemporaryDirectory() as tmp:
-        submission = Path(tmp) / "submissions" / NBGRADER_STUDENT
+def _deepgrade(modules: dict[str, Path | None], tmp: Path) -> dict[tuple[str, str, str], float]:
+    """``deepgrade grade``'s points (the sandboxed engine, as a subprocess, same secret) for the same code,
+    each student under the same id as in nbgrader."""
+    for student, folder in modules.items():
+        submission = tmp / "submissions" / student
         submission.mkdir(parents=True)
         for assignment in ASSIGNMENTS:
-            shutil.copyfile(folder / f"{assignment}.py", submission / f"{assignment}.py")
-        results = _deepgrade_grade(submission.parent, Path(tmp) / "reports")
-    assert {r.student for r in results} == {NBGRADER_STUDENT}
-    return {(r.exercise, r.check): r.points for r in results if r.exercise in ASSIGNMENTS}
+            module = f"{assignment}.py"
+            shutil.copyfile((folder or ROOT / "exercises") / module, submission / module)
+    results = _deepgrade_grade(tmp / "submissions", tmp / "reports")
+    assert {r.student for r in results} == set(modules)
+    return {(r.student, r.exercise, r.check): r.points for r in results if r.exercise in ASSIGNMENTS}
 
 
 def _deepgrade_grade(submissions: Path, out: Path) -> list[CheckResult]:
-    """``deepgrade grade SUBMISSIONS --out OUT`` in a subprocess; the results it recorded."""
+    """``deepgrade grade SUBMISSIONS --out OUT`` in a subprocess with the autograding secret; the results it
+    recorded."""
     env = {**os.environ, "DEEPGRADE_SECRET": TEST_SECRET}
     proc = subprocess.run(
         [sys.executable, "-m", "grader.cli", "grade", str(submissions), "--out", str(out), "--no-progress",
@@ -116,11 +150,6 @@ def _release_holds_no_solution_and_no_hidden_check(course: Path) -> None:
                     assert line not in text, f"{assignment}: solution line {line!r} in the release"
         notebook = (folder / f"{assignment}.ipynb").read_text(encoding="utf-8")
         assert "HIDDEN TESTS" not in notebook and "run_hidden_check(" not in notebook
-        source = nbformat.read(course / "source" / assignment / f"{assignment}.ipynb", as_version=4)
-        payloads = re.findall(r"'(\{\"d\":[^']*)'", "\n".join(c.source for c in source.cells))
-        assert len(payloads) == sum(c.hidden for c in by_id(assignment).checks)
-        released = "\n".join(c.source for c in nbformat.reads(notebook, as_version=4).cells)
-        assert not [p for p in payloads if p in released]
         nb = nbformat.reads(notebook, as_version=4)
         answers = [c for c in nb.cells if c.metadata["nbgrader"].get("solution")]
         assert answers and all("raise NotImplementedError()" in c.source for c in answers)
@@ -131,19 +160,43 @@ def _release_holds_no_solution_and_no_hidden_check(course: Path) -> None:
             assert "BEGIN HIDDEN" not in cell.source and not cell.get("outputs")
 
 
-def _autograde_scores_equal_deepgrade_check_by_check(course: Path, student: str) -> None:
+def _hidden_inputs_are_each_students_own(course: Path) -> None:
+    """The two correct students' ``sigmoid_grad`` saw, in the hidden check, the inputs ``make_case``
+    draws for their own id (as ``deepgrade grade`` does), and not the other's."""
+    exercise = by_id("ex02_sigmoid")
+    check = next(c for c in exercise.checks if c.name == "hidden_grad_random")
+    seen = {}
+    for student in CORRECT:
+        seen_file = course / "autograded" / student / exercise.id / SEEN
+        lines = seen_file.read_text(encoding="utf-8").splitlines()
+        seen[student] = [np.asarray(ast.literal_eval(line), dtype=np.float64) for line in lines]
+    for student, other in (CORRECT, CORRECT[::-1]):
+        z = make_case(exercise, check, student_id=student, secret=TEST_SECRET).inputs["z"]
+        assert any(s.shape == z.shape and np.array_equal(s, z) for s in seen[student]), student
+        assert not any(s.shape == z.shape and np.allclose(s, z, rtol=1e-6) for s in seen[other]), student
+
+
+def _autograde_scores_equal_deepgrade_check_by_check(
+    course: Path, student: str, deepgrade: dict[tuple[str, str, str], float]
+) -> None:
     nbgrader = {
         (r.exercise, r.check): r.points for r in load_results(course / "gradebook.db") if r.student == student
     }
-    expected = _deepgrade(student)
+    expected = {(e, c): v for (s, e, c), v in deepgrade.items() if s == student}
     assert nbgrader == expected
     total = sum(expected.values())
-    if student == "correct":
+    hidden = sum(v for (e, c), v in expected.items() if _hidden(e, c))
+    if student in CORRECT:
         assert total == sum(by_id(a).max_points for a in ASSIGNMENTS)
     elif student == "untouched":
         assert total == 0.0
     else:
         assert 0.0 < total < sum(by_id(a).max_points for a in ASSIGNMENTS)
+        assert 0.0 < hidden < sum(c.points for a in ASSIGNMENTS for c in by_id(a).checks if c.hidden)
+
+
+def _hidden(exercise: str, check: str) -> bool:
+    return next(c for c in by_id(exercise).checks if c.name == check).hidden
 
 
 def _gradebook_records_outcomes_and_feedback(course: Path) -> None:
@@ -155,8 +208,50 @@ def _gradebook_records_outcomes_and_feedback(course: Path) -> None:
     assert wrong.message_fr.startswith(by_id("ex05_quadratic_cost").title.fr)
     hidden = {c.name for a in ASSIGNMENTS for c in by_id(a).checks if c.hidden}
     assert {k[2] for k, r in results.items() if r.hidden} == hidden
-    passed = results[("correct", "ex12_regularization", "hidden_dropout_random")]
+    passed = results[("twin", "ex12_regularization", "hidden_dropout_random")]
     assert passed.outcome is Outcome.PASSED and passed.points == passed.max_points > 0
+    # A wrong answer fails its hidden checks, and the feedback keeps their values to itself.
+    wrong = [r for k, r in results.items() if k[:2] == ("partial", "ex05_quadratic_cost") and r.hidden]
+    assert wrong and all(r.points == 0.0 and r.outcome is Outcome.FAILED for r in wrong)
+    assert all(r.reason == WITHHELD and WITHHELD in r.message_en for r in wrong)
+
+
+def _feedback_shows_no_hidden_input_or_expected_value(course: Path, jupyter_env: dict[str, str]) -> None:
+    """``nbgrader generate_feedback``: the hidden cells are there (their call, their verdict) but no number
+    of any student's hidden inputs or expected values, whether the check passed or failed."""
+    run_nbgrader(["generate_feedback", "ex02_sigmoid"], course, jupyter_env)
+    run_nbgrader(["generate_feedback", "ex05_quadratic_cost"], course, jupyter_env)
+    secret_numbers = []
+    for assignment in ("ex02_sigmoid", "ex05_quadratic_cost"):
+        exercise = by_id(assignment)
+        for check in (c for c in exercise.checks if c.hidden):
+            for student in STUDENTS:
+                case = make_case(exercise, check, student_id=student, secret=TEST_SECRET)
+                secret_numbers += _floats([*case.inputs.values(), case.expected])
+    secret = np.asarray([x for x in secret_numbers if abs(x) > 1e-3])
+    assert secret.size > 50
+    for student in STUDENTS:
+        for assignment in ("ex02_sigmoid", "ex05_quadratic_cost"):
+            html = (course / "feedback" / student / assignment / f"{assignment}.html").read_text("utf-8")
+            assert "run_hidden_check" in html
+            shown = [float(x) for x in re.findall(r"-?\d+\.\d{4,}(?:e[-+]?\d+)?", html)]
+            leaks = [x for x in shown if np.any(np.isclose(secret, x, rtol=1e-5, atol=0))]
+            assert not leaks, (student, assignment, leaks[:5])
+
+
+def _floats(values: list) -> list[float]:
+    """Every float entry of arrays, numbers, lists and dicts (the random ones a leak would show)."""
+    out: list[float] = []
+    for value in values:
+        if isinstance(value, dict):
+            out += _floats(list(value.values()))
+        elif isinstance(value, list | tuple):
+            out += _floats(list(value))
+        elif isinstance(value, np.ndarray) and value.dtype.kind == "f":
+            out += [float(x) for x in value.ravel()]
+        elif isinstance(value, float | np.floating):
+            out.append(float(value))
+    return out
 
 
 def _no_test_cell_of_a_correct_answer_wrote_to_stderr(course: Path) -> None:
@@ -168,14 +263,16 @@ def _no_test_cell_of_a_correct_answer_wrote_to_stderr(course: Path) -> None:
                 assert kinds <= {("stream", "stdout")}, (assignment, cell["source"][:80], kinds)
 
 
-def _export_csv_loads_into_the_report_tables(course: Path) -> None:
+def _export_csv_loads_into_the_report_tables(
+    course: Path, deepgrade: dict[tuple[str, str, str], float]
+) -> None:
     rows = load_export_csv(course / "grades.csv")
     assert {(r.student, r.exercise) for r in rows} == {(s, a) for s in STUDENTS for a in ASSIGNMENTS}
     for student in STUDENTS:
-        expected = _deepgrade(student)
         for assignment in ASSIGNMENTS:
             row = next(r for r in rows if r.student == student and r.exercise == assignment)
-            assert row.points == pytest.approx(sum(v for (e, _), v in expected.items() if e == assignment))
+            expected = [v for (s, e, _), v in deepgrade.items() if (s, e) == (student, assignment)]
+            assert row.points == pytest.approx(sum(expected))
             assert row.max_points == by_id(assignment).max_points
     summary = summarise(rows).set_index("student")
     max_total = sum(by_id(a).max_points for a in ASSIGNMENTS)
