@@ -56,13 +56,16 @@ def describe(pictures: list[Picture], lang: str) -> list[str]:
 
 
 def why_not(status: str, error: str, lang: str) -> str:
-    """The reason, in ``lang``, for a call whose outcome is ``status`` (``grader.model.Outcome``)."""
+    """The reason, in ``lang``, for a call whose outcome is ``status`` (``grader.model.Outcome``): one
+    line of printable characters (the error may quote the student's exception, terminal escapes included),
+    at most 160 of them."""
+    error = " ".join("".join(c if c.isprintable() else " " for c in error).split())[:160]
     if status == "not_implemented":
         return t("not_written", lang, where=error.removesuffix(" raises NotImplementedError"))
     if status == "missing" and error.endswith(" is not defined"):
         return t("not_defined", lang, where=error.removesuffix(" is not defined"))
     label = t(f"status_{status}", lang) if f"status_{status}" in TEXT else status
-    return t("failed", lang, status=label, error=" ".join(error.split())[:160])
+    return t("failed", lang, status=label, error=error)
 
 
 def sandbox_caller(box: Any, timeout_s: float, lang: str = "en") -> Caller:

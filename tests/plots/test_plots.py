@@ -51,6 +51,8 @@ def test_every_text_is_in_both_languages_with_the_same_fields() -> None:
         assert f"status_{outcome}" in TEXT, outcome
     assert why_not("timeout", "ran past 30 s", "fr") == "temps dépassé : ran past 30 s"
     assert why_not("missing", "no function sigmoid", "en") == "missing: no function sigmoid"
+    assert why_not("error", "ValueError: \x1b[2J\x1b]0;owned\x07 wiped\nsecond line", "en") == (
+        "error: ValueError: [2J ]0;owned wiped second line")
     assert why_not("missing", "ex02_sigmoid.sigmoid is not defined", "fr") == (
         "ex02_sigmoid.sigmoid n'est pas définie")
     assert t("departs", "en", k=3) == "departs here (step 3)"
