@@ -4,8 +4,11 @@ exercises and run ``deepgrade check`` on them, and nothing an instructor must ke
 Shipped: ``exercises/`` (the stubs), the ``grader`` package with every file stripped of its
 ``### BEGIN HIDDEN TESTS`` blocks (``grader.make_stubs.strip_hidden_tests``: the hidden checks of
 ``grader/checks/`` and their helpers), the public expected values
-``grader/data/public_expected.json``, a README in French and English, and a ``pyproject.toml`` (the main
-project's dependencies) so that ``pip install -e .`` gives ``deepgrade check``.
+``grader/data/public_expected.json``, a README in French and English, a ``pyproject.toml`` (the main
+project's dependencies) so that ``pip install -e .`` gives ``deepgrade check``, and the marker
+``grader/data/student_bundle.json`` (the version): with it ``deepgrade --help`` lists ``check`` alone and
+an instructor's command (``grade``, ``bench``, ``nbgrader``, ...) says in one line that it needs the
+instructor's project.
 
 Left out: no implementation of a graded function reaches a student. ``solutions/``, the hidden checks,
 ``kernels/`` (its rules and layers answer most exercises, ``kernels.optim.adam_step`` answers ex11 and
@@ -35,6 +38,7 @@ LEFT_OUT = ("grader/inprocess.py", "grader/reference")
 IGNORED = ("__pycache__", "*.pyc", "*.nbi", "*.nbc", ".ipynb_checkpoints", ".pytest_cache")
 DATASETS = "grader/datasets.py"
 PRETRAINED = "grader/data/pretrained_public.json"
+MARKER = "grader/data/student_bundle.json"  # grader.cli lists only the student's commands where it exists
 
 PRETRAINED_SOURCE = '''
 def _pretrain_key(X, y, hidden, seed, epochs):
@@ -102,9 +106,14 @@ Installez une fois les dépendances et la commande `deepgrade` (Python 3.11), de
 puis vérifiez votre travail avec les tests publics :
 
     deepgrade check exercises --lang fr
-    deepgrade check exercises -e ex02_sigmoid --lang fr
+    deepgrade check exercises -e ex02 --lang fr
+    deepgrade check exercises -e ex02 --watch
 
-(sans installation : `python -m grader.cli check exercises`). Un notebook nbgrader (`ex02_sigmoid.ipynb`)
+(sans installation : `python -m grader.cli check exercises`). Pour chaque test échoué, la commande dit
+pourquoi (les valeurs qui diffèrent, la tolérance), la section du rapport à relire et un indice ;
+`--verbose` montre aussi les valeurs des tests réussis, `--watch` relance les tests d'un exercice chaque
+fois que vous enregistrez son fichier (Ctrl-C pour arrêter). `deepgrade --version` donne la version.
+Un notebook nbgrader (`ex02_sigmoid.ipynb`)
 se vérifie de la même façon : `deepgrade check ex02_sigmoid.ipynb`.
 
 La note finale comprend aussi des tests cachés, sur d'autres entrées : réussir les tests publics ne suffit
@@ -123,9 +132,14 @@ Install the dependencies and the `deepgrade` command once (Python 3.11), from th
 then check your work against the public checks:
 
     deepgrade check exercises --lang en
-    deepgrade check exercises -e ex02_sigmoid --lang en
+    deepgrade check exercises -e ex02 --lang en
+    deepgrade check exercises -e ex02 --watch --lang en
 
-(without installing: `python -m grader.cli check exercises`). An nbgrader notebook (`ex02_sigmoid.ipynb`)
+(without installing: `python -m grader.cli check exercises`). For each failed check the command says why
+(the values that differ, the tolerance), the section of the report to reread and a hint; `--verbose`
+also shows the passing checks' values, `--watch` re-runs an exercise's checks each time you save its file
+(Ctrl-C to stop). `deepgrade --version` prints the version.
+An nbgrader notebook (`ex02_sigmoid.ipynb`)
 is checked the same way: `deepgrade check ex02_sigmoid.ipynb`.
 
 The final grade also runs hidden checks on other inputs: passing the public checks is not enough, write
@@ -213,6 +227,8 @@ def build_bundle(out_dir: str | Path) -> list[Path]:
     (out / PRETRAINED).write_text(json.dumps(pretrained_public(), sort_keys=True) + "\n", encoding="utf-8")
     (out / "README.md").write_text(README, encoding="utf-8")
     project = _project()
+    marker = {"version": project["version"], "commands": ["check"]}
+    (out / MARKER).write_text(json.dumps(marker, sort_keys=True) + "\n", encoding="utf-8")
     (out / "pyproject.toml").write_text(PYPROJECT.format(
         version=json.dumps(project["version"]), dependencies=json.dumps(project["dependencies"]),
     ), encoding="utf-8")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
-        "release", help="write the student bundle: stubs, kernels, public checks, README (no solution)"
+        "release", help="write the student bundle: stubs, public checks, README (no solution, no kernels)"
     )
     parser.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="new (or empty) folder to write")
     parser.set_defaults(run=run)
