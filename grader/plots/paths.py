@@ -33,10 +33,12 @@ def paths(ax: Any, student: np.ndarray | None, reference: np.ndarray, lang: str)
     """Both paths on ``ax``; the first point where they part is circled and labelled with its step.
     Returns that step (``None``: the same path)."""
     ax.plot(reference[:, 0], reference[:, 1], label=t("reference", lang), **REFERENCE_STYLE)
+    ax.plot(*reference[-1], marker="s", markersize=7, color=REFERENCE_STYLE["color"], zorder=4)
     if student is None:
         return None
     shown = np.clip(student, -1e3, 1e3)  # a diverging path still draws its way out of the window
     ax.plot(shown[:, 0], shown[:, 1], label=t("student", lang), **STUDENT_STYLE)
+    ax.plot(*shown[-1], marker="s", markersize=7, color=STUDENT_STYLE["color"], zorder=4)  # where it ends
     k = departure(student, reference)
     if k is None:
         ax.text(0.02, 0.02, t("same_path", lang), transform=ax.transAxes, fontsize=9, color="#2ca02c")
