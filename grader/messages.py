@@ -192,6 +192,35 @@ REASONS: dict[str, Text] = {
     ),
     "not_defined": Text("{name} n'est pas défini", "{name} is not defined"),
     "raises_not_implemented": Text("{name} lève NotImplementedError", "{name} raises NotImplementedError"),
+    "output_limit": Text(
+        "limite d'affichage dépassée (plus de {mb} Mo imprimés)",
+        "output limit exceeded (printed more than {mb} MB)",
+    ),
+    "channel_closed": Text("le processus a fermé son canal", "the child closed its channel"),
+    "exit_code": Text(
+        "le processus s'est terminé avec le code {code} (sys.exit ou os._exit dans la soumission ?)",
+        "the child exited with code {code} (sys.exit or os._exit in the submission?)",
+    ),
+    "killed_memory": Text(
+        "tué (limite de mémoire de {mb} Mo ou autre limite)", "killed (memory limit {mb} MB or another limit)"
+    ),
+    "segfault": Text("erreur de segmentation", "segmentation fault"),
+    "memory_error": Text("MemoryError : limite de mémoire dépassée", "MemoryError: memory limit exceeded"),
+    "process_limit": Text(
+        "limite de processus ({count}) de la soumission dépassée",
+        "process limit ({count}) of the submission exceeded",
+    ),
+    "memory_limit": Text(
+        "limite de mémoire ({mb} Mo) de la soumission dépassée par ses processus",
+        "memory limit ({mb} MB) of the submission exceeded by its processes",
+    ),
+    "malformed_reply": Text(
+        "le processus a envoyé une réponse malformée", "the child sent a malformed reply"
+    ),
+    "ungradable": Text(
+        "la valeur renvoyée ne peut pas être notée : {inner}", "returned value cannot be graded: {inner}"
+    ),
+    "at_import": Text("à l'import : {inner}", "at import: {inner}"),
     # the most general last
     "expected_got": Text("attendu {expected}{where}, obtenu {got}", "expected {expected}{where}, got {got}"),
 }
