@@ -128,7 +128,7 @@ def _optim_peers(n: int, torch) -> list:
         return call
 
     def step(name):
-        return synced(lambda: kc.step(name, w, g, states[name], **HP[name]))
+        return synced(lambda: optim.step(name, w, g, states[name], **HP[name]))
 
     peers = [
         Peer(
@@ -214,7 +214,8 @@ def _training_peers(sizes: tuple[int, ...], batch: int, n: int, torch) -> list:
     from numba import cuda
 
     from benchmarks.harness import Peer
-    from kernels.cuda import losses, training
+    from kernels.cuda import losses
+    from kernels.cuda import train as training
 
     hp = HP["adam"]
     rng = np.random.default_rng(0)

@@ -1,4 +1,4 @@
-"""The ``target`` keyword of the public API: CPU kernels here, CUDA kernels from ``kernels.cuda``."""
+"""The ``target`` keyword of the public API: CPU kernels here, CUDA kernels from ``kernels.cuda.<module>``."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def is_cpu(target: object) -> bool:
 
 
 def cuda_function(module: str, name: str) -> Callable[..., object]:
-    """``kernels.cuda.<name>`` (the CUDA twin of ``kernels.<module>.<name>``), imported on first use.
+    """``kernels.cuda.<module>.<name>``, the CUDA twin of ``kernels.<module>.<name>``, imported on first use.
 
     Raises ``RuntimeError`` naming the ``cuda`` extra when numba-cuda, a GPU or the function is missing.
     """
@@ -28,7 +28,11 @@ def cuda_function(module: str, name: str) -> Callable[..., object]:
     if not getattr(cuda, "available", False):
         reason = getattr(cuda, "unavailable_reason", None) or "numba.cuda is unavailable"
         raise RuntimeError(f"target='cuda' for kernels.{module}.{name}: {reason}; {CUDA_HINT}")
-    fn = getattr(cuda, name, None)
+    twin = f"kernels.cuda.{module}"
+    try:
+        fn = getattr(importlib.import_module(twin), name, None)
+    except ImportError as exc:
+        raise RuntimeError(f"target='cuda': {twin} cannot be imported ({exc}); {CUDA_HINT}") from exc
     if not callable(fn):
-        raise RuntimeError(f"target='cuda': kernels.cuda has no {name} (needed by kernels.{module}.{name})")
+        raise RuntimeError(f"target='cuda': {twin} has no {name} (the twin of kernels.{module}.{name})")
     return fn

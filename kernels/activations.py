@@ -12,9 +12,9 @@ import numpy as np
 
 from kernels import _dispatch, _validate
 from kernels.cpu import activations as _cpu
+from kernels.rules import DEFAULT_ALPHA
 
 NAMES = ("step", "sigmoid", "tanh", "relu", "leaky_relu", "elu")
-DEFAULT_ALPHA = {"leaky_relu": 0.01, "elu": 1.0}
 
 
 def _code_and_alpha(name: object, hp: dict[str, object]) -> tuple[int, float]:
@@ -97,14 +97,22 @@ def relu(z: np.ndarray, out: np.ndarray | None = None, *, target: str = "cpu") -
 
 
 def leaky_relu(
-    z: np.ndarray, out: np.ndarray | None = None, *, alpha: float = 0.01, target: str = "cpu"
+    z: np.ndarray,
+    out: np.ndarray | None = None,
+    *,
+    alpha: float = DEFAULT_ALPHA["leaky_relu"],
+    target: str = "cpu",
 ) -> np.ndarray:
     """Leaky ReLU (1.3.3): ``z if z > 0 else alpha z``."""
     return forward("leaky_relu", z, out, target=target, alpha=alpha)
 
 
 def elu(
-    z: np.ndarray, out: np.ndarray | None = None, *, alpha: float = 1.0, target: str = "cpu"
+    z: np.ndarray,
+    out: np.ndarray | None = None,
+    *,
+    alpha: float = DEFAULT_ALPHA["elu"],
+    target: str = "cpu",
 ) -> np.ndarray:
     """ELU (1.3.3): ``z if z > 0 else alpha (exp(z) - 1)``."""
     return forward("elu", z, out, target=target, alpha=alpha)

@@ -15,9 +15,9 @@ import numpy as np
 from kernels import _dispatch, _validate
 from kernels.cpu import activations as _acts
 from kernels.cpu import layers as _cpu
+from kernels.rules import DEFAULT_ALPHA
 
 LAYER_ACTIVATIONS = ("identity", "step", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softmax")
-DEFAULT_ALPHA = {"leaky_relu": 0.01, "elu": 1.0}
 
 
 def activation_code(name: object, alpha: object = None) -> tuple[int, float]:

@@ -16,8 +16,7 @@ import numpy as np
 
 from kernels import _dispatch, _validate
 from kernels.cpu import losses as _cpu
-
-BCE_EPS = 1e-7
+from kernels.rules import BCE_EPS
 
 
 def _pair(

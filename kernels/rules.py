@@ -22,6 +22,15 @@ from __future__ import annotations
 
 import math
 
+# --------------------------------------------------------------------------- default parameters
+
+DEFAULT_ALPHA = {"leaky_relu": 0.01, "elu": 1.0}
+"""``alpha`` of the rules that take one when the caller gives none: Leaky ReLU's slope and ELU's scale
+(1.3.3). Every public activation of both targets reads it from here."""
+
+BCE_EPS = 1e-7
+"""The clipping ``eps`` of :func:`binary_cross_entropy` in the public losses and the MLP of both targets."""
+
 # --------------------------------------------------------------------------- activations (1.2, 1.3)
 
 

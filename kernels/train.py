@@ -5,37 +5,22 @@ from __future__ import annotations
 import numpy as np
 
 from kernels import _dispatch, _validate
+from kernels import _optim_table as _table
 from kernels import losses as _losses
 from kernels.cpu import train as _cpu
 from kernels.mlp import MLP
 
-DEFAULT_HP = {
-    "sgd": {},
-    "momentum": {"beta": 0.9},
-    "nesterov": {"beta": 0.9},
-    "adagrad": {"eps": 1e-8},
-    "rmsprop": {"beta": 0.9, "eps": 1e-8},
-    "adam": {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
-}
+DEFAULT_HP = {name: spec.defaults for name, spec in _table.OPTIMIZERS.items()}
+"""The hyperparameters each optimizer fills in when ``hp`` leaves them out (``kernels._optim_table``)."""
 
 
 def _hyperparameters(optimizer: str, hp: dict[str, float]) -> tuple[float, float, float, float]:
-    if optimizer not in DEFAULT_HP:
-        raise ValueError(f"unknown optimizer {optimizer!r}; expected one of {tuple(DEFAULT_HP)}")
-    allowed = {"lr", *DEFAULT_HP[optimizer]}
-    unknown = set(hp) - allowed
-    if unknown:
-        raise TypeError(f"optimizer {optimizer!r} takes {sorted(allowed)}, not {sorted(unknown)}")
-    if "lr" not in hp:
-        raise ValueError(f"hp must give the learning rate 'lr' for {optimizer!r}")
-    full = {**DEFAULT_HP[optimizer], **hp}
-    lr = _validate.number("lr", full["lr"], low=0.0)
-    beta1 = _validate.number(
-        "beta", full.get("beta", full.get("beta1", 0.0)), low=0.0, high=1.0, high_open=True
-    )
-    beta2 = _validate.number("beta2", full.get("beta2", 0.0), low=0.0, high=1.0, high_open=True)
-    eps = _validate.number("eps", full.get("eps", 1.0), low=0.0, low_open=True)
-    return lr, beta1, beta2, eps
+    """``(lr, beta1, beta2, eps)`` for the CPU loop, checked by the optimizer's row of the table: ``beta1``
+    is momentum's, Nesterov's and RMSprop's ``beta`` or Adam's ``beta1``; the ones an optimizer does not use
+    are placeholders (0, 0, 1) that its kernel never reads."""
+    full = _table.lookup(optimizer).values(hp)
+    beta1 = full.get("beta", full.get("beta1", 0.0))
+    return full["lr"], beta1, full.get("beta2", 0.0), full.get("eps", 1.0)
 
 
 def train(

@@ -107,7 +107,7 @@ def train(
                 yb[i, :] = Y[order[start + i], :]
             at = params
             if opt_code == NESTEROV:
-                optim.nesterov_lookahead(params, s1, lr, beta1, ahead)
+                optim.nesterov_lookahead(params, s1, ahead, lr, beta1)
                 at = ahead
             loss = mlp.loss_and_grad(
                 at, grads, sizes, codes, alphas, xb, yb, loss_code, eps_loss, zbuf, abuf, work1, work2

@@ -2,8 +2,12 @@
 
 NumPy arrays in give NumPy arrays out (copied to the device and back); device arrays in give device arrays
 out, so a caller can keep a whole training loop on the GPU. In-place operations (optimizer steps,
-``l2_grad``) update device arrays directly and NumPy arrays through a round trip. ``kernels.<module>`` calls
-these when given ``target="cuda"``.
+``l2_grad``) update device arrays directly and NumPy arrays through a round trip. Each module is named like
+its CPU twin (``kernels.cuda.activations``, ``.layers``, ``.losses``, ``.optim``, ``.regularization``,
+``.train``), and ``kernels.<module>.<name>(..., target="cuda")`` calls ``kernels.cuda.<module>.<name>``.
+The names below are those modules' public functions in one namespace, except two that would be ambiguous:
+``step`` (the optimizer step ``kernels.cuda.optim.step`` and the Heaviside ``kernels.cuda.activations.step``)
+and ``train`` (the function ``kernels.cuda.train.train``; ``kernels.cuda.train`` is its module).
 
 Without numba-cuda or without a usable GPU every name still exists and raises ``CudaUnavailableError`` with
 the reason (``NUMBA_ENABLE_CUDASIM=1``, set before Numba is imported, runs the kernels in Numba's simulator).
@@ -42,9 +46,7 @@ __all__ = [
     "sigmoid",
     "softmax",
     "softmax_cross_entropy",
-    "step",
     "tanh",
-    "train",
     "unavailable_reason",
 ]
 
@@ -82,7 +84,7 @@ def _unavailable(name: str) -> Callable:
 
 
 if available:
-    from kernels.cuda.elementwise import backward, elu, forward, leaky_relu, relu, sigmoid, softmax, tanh
+    from kernels.cuda.activations import backward, elu, forward, leaky_relu, relu, sigmoid, softmax, tanh
     from kernels.cuda.layers import dense_backward, dense_forward
     from kernels.cuda.losses import binary_cross_entropy, mse, quadratic, softmax_cross_entropy
     from kernels.cuda.optim import (
@@ -94,7 +96,6 @@ if available:
         nesterov_step,
         rmsprop_step,
         sgd_step,
-        step,
     )
     from kernels.cuda.regularization import (
         dropout_backward,
@@ -103,6 +104,5 @@ if available:
         l2_grad,
         l2_penalty,
     )
-    from kernels.cuda.training import train
 else:
     globals().update({n: _unavailable(n) for n in __all__ if n not in _NOT_KERNELS})

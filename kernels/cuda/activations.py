@@ -13,8 +13,7 @@ import math
 from numba import cuda
 
 from kernels.cuda import _arrays, config, device
-
-DEFAULT_ALPHA = {"leaky_relu": 0.01, "elu": 1.0}
+from kernels.rules import DEFAULT_ALPHA
 
 
 def _unary_kernel(fn):
@@ -144,6 +143,11 @@ def backward(name: str, z, out=None, *, upstream=None, **hp):
     return _arrays.finish(od, out, on_device)
 
 
+def step(z, out=None):
+    """Heaviside step (1.2): ``1 if z >= 0 else 0``."""
+    return forward("step", z, out)
+
+
 def sigmoid(z, out=None):
     """``1 / (1 + exp(-z))`` (1.3.4)."""
     return forward("sigmoid", z, out)
@@ -196,4 +200,4 @@ def softmax(z, out=None):
     return _arrays.finish(od, out, on_device)
 
 
-__all__ = ["backward", "elu", "forward", "leaky_relu", "relu", "sigmoid", "softmax", "tanh"]
+__all__ = ["backward", "elu", "forward", "leaky_relu", "relu", "sigmoid", "softmax", "step", "tanh"]

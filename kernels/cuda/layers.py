@@ -19,7 +19,8 @@ import numpy as np
 from numba import cuda
 from numba.cuda import float32, float64
 
-from kernels.cuda import _arrays, config, elementwise
+from kernels.cuda import _arrays, config
+from kernels.cuda import activations as _acts
 
 _NUMBA_FLOAT = {np.dtype(np.float32): float32, np.dtype(np.float64): float64}
 
@@ -93,9 +94,9 @@ def apply_activation(activation: str, z_dev, a_dev, **hp) -> None:
     if activation == "identity":
         a_dev.copy_to_device(z_dev)
     elif activation == "softmax":
-        elementwise.softmax_rows[config.blocks_for(z_dev.shape[0]), config.THREADS_PER_BLOCK](z_dev, a_dev)
+        _acts.softmax_rows[config.blocks_for(z_dev.shape[0]), config.THREADS_PER_BLOCK](z_dev, a_dev)
     else:
-        elementwise.launch(elementwise.FORWARD, activation, z_dev, a_dev, **hp)
+        _acts.launch(_acts.FORWARD, activation, z_dev, a_dev, **hp)
 
 
 def dense_forward(a_prev, W, b, activation: str = "identity", **hp):

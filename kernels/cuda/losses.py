@@ -25,11 +25,10 @@ from numba import cuda
 
 from kernels.cuda import _arrays, config, device
 from kernels.cuda.reduce import SHARED_DTYPE, block_sum_into
+from kernels.rules import BCE_EPS
 
 _ql, _qg = device.quadratic_loss, device.quadratic_loss_grad
 _bl, _bg = device.binary_cross_entropy, device.binary_cross_entropy_grad
-
-BCE_EPS = 1e-7
 
 
 @functools.cache

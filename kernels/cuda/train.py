@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba import cuda, njit
 
-from kernels.cuda import _arrays, config, elementwise, layers, losses, optim, regularization
+from kernels.cuda import _arrays, config, layers, losses, optim, regularization
+from kernels.cuda import activations as _acts
 
 
 @njit(cache=True)
@@ -69,8 +70,8 @@ class DeviceNet:
         params = cuda.to_device(flat)
         grads = cuda.device_array_like(params)
         hps = tuple(
-            {"alpha": float(alphas[l] if alphas is not None else elementwise.DEFAULT_ALPHA[name])}
-            if name in elementwise.DEFAULT_ALPHA
+            {"alpha": float(alphas[l] if alphas is not None else _acts.DEFAULT_ALPHA[name])}
+            if name in _acts.DEFAULT_ALPHA
             else {}
             for l, name in enumerate(activations)
         )
@@ -119,7 +120,7 @@ def _forward_backward(net: DeviceNet, buf, ws: _Workspace, x, y, loss: str, tota
     losses.loss_into(loss, a_prev, y, dA, total, loss_scale * weight, grad_scale)
     for l in range(last, -1, -1):
         delta = ws.delta[l][:rows]
-        elementwise.chain(net.activations[l], dA, ws.z[l][:rows], delta, **net.act_hp(l))
+        _acts.chain(net.activations[l], dA, ws.z[l][:rows], delta, **net.act_hp(l))
         dW, db = grads[l]
         a_in = x if l == 0 else ws.a[l - 1][:rows]
         layers.gemm(delta, a_in, dW, trans_a=True)
@@ -161,8 +162,7 @@ class DeviceTrainer:
             total = cuda.to_device(np.zeros(1, dtype=np.float64))
         buf = self.net.params
         if self.ahead is not None:
-            lr, beta = self.opt_hp["lr"], self.opt_hp.get("beta", 0.9)
-            optim.nesterov_lookahead(self.net.params, self.state, out=self.ahead, lr=lr, beta=beta)
+            optim.nesterov_lookahead(self.net.params, self.state, out=self.ahead, **self.opt_hp)
             buf = self.ahead
         _forward_backward(self.net, buf, self.ws, x, y, self.loss, total, weight, self.l2)
         optim.step(self.optimizer, self.net.params, self.net.grads, self.state, **self.opt_hp)

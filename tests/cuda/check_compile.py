@@ -22,7 +22,7 @@ from numba.cuda import float32, float64, int64, void
 from numba.cuda.compiler import compile_cuda
 from numba.cuda.random import xoroshiro128p_type
 
-from kernels.cuda import bandwidth, elementwise, layers, losses, optim, regularization, training
+from kernels.cuda import activations, bandwidth, layers, losses, optim, regularization, train
 
 F64_1 = float64[::1]
 
@@ -38,15 +38,15 @@ def _kernels(dt):
     """``(name, dispatcher, argument types)`` of every kernel for element type ``dt``."""
     v, m = dt[::1], dt[:, ::1]
     out = []
-    for name in elementwise.NAMES:
-        alpha = (dt,) if name in elementwise.DEFAULT_ALPHA else ()
+    for name in activations.NAMES:
+        alpha = (dt,) if name in activations.DEFAULT_ALPHA else ()
         out += [
-            (f"forward {name}", elementwise.FORWARD[name], (v, v, *alpha)),
-            (f"backward {name}", elementwise.BACKWARD[name], (v, v, *alpha)),
-            (f"chain {name}", elementwise.CHAIN[name], (v, v, v, *alpha)),
+            (f"forward {name}", activations.FORWARD[name], (v, v, *alpha)),
+            (f"backward {name}", activations.BACKWARD[name], (v, v, *alpha)),
+            (f"chain {name}", activations.CHAIN[name], (v, v, v, *alpha)),
         ]
     out += [
-        ("softmax", elementwise.softmax_rows, (m, m)),
+        ("softmax", activations.softmax_rows, (m, m)),
         ("sgd", optim.sgd_kernel, (v, v, dt)),
         ("momentum", optim.momentum_kernel, (v, v, v, dt, dt)),
         ("nesterov lookahead", optim.nesterov_lookahead_kernel, (v, v, v, dt, dt)),
@@ -63,7 +63,7 @@ def _kernels(dt):
         ("l2 grad", regularization.l2_grad_kernel, (v, v, dt)),
         ("dropout mask", regularization.mask_kernel, (xoroshiro128p_type[::1], float32, v)),
         ("dropout", regularization.dropout_kernel, (v, v, dt, v)),
-        ("gather rows", training.gather_rows, (m, int64[::1], int64, m)),
+        ("gather rows", train.gather_rows, (m, int64[::1], int64, m)),
         ("copy roof", bandwidth.copy_kernel, (v, v)),
         ("adam traffic", bandwidth.adam_traffic_kernel, (v, v, v, v)),
     ]

@@ -6,15 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-pytestmark = pytest.mark.usefixtures("small_launch")
+from kernels import activations, layers, losses, optim, regularization
+from kernels import mlp as mlp_mod
+from kernels import train as train_mod
 
-activations = pytest.importorskip("kernels.activations")
-layers = pytest.importorskip("kernels.layers")
-losses = pytest.importorskip("kernels.losses")
-optim = pytest.importorskip("kernels.optim")
-regularization = pytest.importorskip("kernels.regularization")
-train_mod = pytest.importorskip("kernels.train")
-mlp_mod = pytest.importorskip("kernels.mlp")
+pytestmark = pytest.mark.usefixtures("small_launch")
 
 TOL = dict(rtol=1e-5, atol=1e-6)
 RNG = np.random.default_rng(42)

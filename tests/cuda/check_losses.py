@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 from cuda_reference import losses as ref_losses
@@ -69,7 +71,7 @@ def test_shape_mismatch_is_refused():
 
 @pytest.mark.parametrize("name", NAMES)
 def test_agrees_with_cpu_kernels(name):
-    cpu = pytest.importorskip("kernels.cpu.losses")
+    cpu = importlib.import_module("kernels.cpu.losses")
     p, y = _data(name, np.float32)
     grad = np.empty_like(p)
     want_j = cpu.loss_and_grad(cpu.CODES[name], p, y, grad, 1e-7)

@@ -3,13 +3,14 @@ float64 check that the loss goes down."""
 
 from __future__ import annotations
 
+import importlib
 import types
 
 import numpy as np
 import pytest
 from cuda_reference import mlp_loss
 
-import kernels.cuda as kc
+from kernels.cuda.train import train as device_train
 
 pytestmark = pytest.mark.usefixtures("small_launch")
 
@@ -51,9 +52,9 @@ CASES = [
 
 @pytest.mark.parametrize(("optimizer", "hp", "acts", "loss"), CASES, ids=[c[0] for c in CASES])
 def test_matches_cpu_training_loop(optimizer, hp, acts, loss):
-    cpu = pytest.importorskip("kernels.cpu.train")
-    codes = pytest.importorskip("kernels.cpu.activations").CODES
-    loss_codes = pytest.importorskip("kernels.cpu.losses").CODES
+    cpu = importlib.import_module("kernels.cpu.train")
+    codes = importlib.import_module("kernels.cpu.activations").CODES
+    loss_codes = importlib.import_module("kernels.cpu.losses").CODES
     X, Y, Ws, bs = _problem(loss)
     params = np.concatenate([np.concatenate([W.ravel(), b]) for W, b in zip(Ws, bs, strict=True)])
     cpu_losses = np.zeros(EPOCHS)
@@ -79,7 +80,7 @@ def test_matches_cpu_training_loop(optimizer, hp, acts, loss):
         cpu_losses,
     )
     mlp = types.SimpleNamespace(W=[W.copy() for W in Ws], b=[b.copy() for b in bs], activations=acts)
-    got = kc.train(
+    got = device_train(
         mlp, X, Y, optimizer=optimizer, hp=hp, epochs=EPOCHS, batch_size=BATCH, seed=SEED, loss=loss
     )
     np.testing.assert_allclose(got, cpu_losses, rtol=1e-12)
@@ -95,7 +96,7 @@ def test_float32_training_lowers_the_loss():
         b=[b.astype(np.float32) for b in bs],
         activations=("tanh", "identity"),
     )
-    losses = kc.train(mlp, X, Y, optimizer="sgd", hp={"lr": 0.1}, epochs=3, batch_size=13, seed=0)
+    losses = device_train(mlp, X, Y, optimizer="sgd", hp={"lr": 0.1}, epochs=3, batch_size=13, seed=0)
     after = mlp_loss(list(zip(mlp.W, mlp.b, strict=True)), ("tanh", "identity"), X, Y, "quadratic")
     assert mlp.W[0].dtype == np.float32
     # Full batch: each epoch's loss is the loss before that epoch's step, so the first is the initial loss.
@@ -107,17 +108,17 @@ def test_bad_arguments_are_refused():
     X, Y, Ws, bs = _problem("quadratic")
     mlp = types.SimpleNamespace(W=Ws, b=bs, activations=("tanh", "identity"))
     with pytest.raises(ValueError, match="unknown loss 'hinge'"):
-        kc.train(mlp, X, Y, optimizer="sgd", hp={"lr": 0.1}, epochs=1, batch_size=4, seed=0, loss="hinge")
+        device_train(mlp, X, Y, optimizer="sgd", hp={"lr": 0.1}, epochs=1, batch_size=4, seed=0, loss="hinge")
     with pytest.raises(ValueError, match="do not fit"):
-        kc.train(mlp, X[:, :3], Y, optimizer="sgd", hp={"lr": 0.1}, epochs=1, batch_size=4, seed=0)
+        device_train(mlp, X[:, :3], Y, optimizer="sgd", hp={"lr": 0.1}, epochs=1, batch_size=4, seed=0)
 
 
 def test_trainer_step_on_device_arrays_matches_cpu_gradient_step():
-    mlp_mod = pytest.importorskip("kernels.mlp")
+    mlp_mod = importlib.import_module("kernels.mlp")
     from numba import cuda
 
     from kernels.cuda import _arrays
-    from kernels.cuda.training import DeviceNet, DeviceTrainer
+    from kernels.cuda.train import DeviceNet, DeviceTrainer
 
     X, Y, _, _ = _problem("quadratic")
     cpu = mlp_mod.MLP(SIZES, ["tanh", "identity"], dtype=np.float64, seed=4)

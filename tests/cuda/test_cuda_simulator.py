@@ -22,12 +22,12 @@ CHECKS = sorted(p.name for p in HERE.glob("check_*.py") if p.name not in NOT_SIM
 def test_every_check_module_is_listed():
     assert {
         "check_dispatch.py",
-        "check_elementwise.py",
+        "check_activations.py",
         "check_layers.py",
         "check_losses.py",
         "check_optim.py",
         "check_regularization.py",
-        "check_training.py",
+        "check_train.py",
     } <= set(CHECKS)
 
 

@@ -16,7 +16,7 @@ HP = {"lr": 0.01, "beta": 0.9, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "bc1":
 KERNELS = [
     ("sgd", ("w", "g"), ("lr",)),
     ("momentum", ("w", "g", "v"), ("lr", "beta")),
-    ("nesterov_lookahead", ("w", "v"), ("lr", "beta", "out")),
+    ("nesterov_lookahead", ("w", "v", "out"), ("lr", "beta")),
     ("nesterov", ("w", "g", "v"), ("lr", "beta")),
     ("adagrad", ("w", "g", "G"), ("lr", "eps")),
     ("rmsprop", ("w", "g", "E"), ("lr", "beta", "eps")),
@@ -36,8 +36,7 @@ def _allocates(w):
 
 def _arguments(arrays, scalars, dtype):
     rng = np.random.default_rng(0)
-    buffers = {name: rng.uniform(0.1, 1.0, size=N).astype(dtype) for name in (*arrays, "out")}
-    return [buffers[a] for a in arrays] + [buffers["out"] if s == "out" else dtype(HP[s]) for s in scalars]
+    return [rng.uniform(0.1, 1.0, size=N).astype(dtype) for _ in arrays] + [dtype(HP[s]) for s in scalars]
 
 
 def _delta(fn, args):

@@ -1,4 +1,5 @@
-"""``target="cuda"`` hands the call, unchanged, to the function of the same name in ``kernels.cuda``."""
+"""``target="cuda"`` hands the call to the function of the same name in the CUDA twin of its module
+(``kernels.optim.adam_step`` -> ``kernels.optim.step``, validated, -> ``kernels.cuda.optim.step``)."""
 
 from __future__ import annotations
 
@@ -10,54 +11,81 @@ import pytest
 
 from kernels import activations, layers, losses, optim, regularization
 
+TWINS = {
+    "activations": ("forward", "backward", "softmax"),
+    "losses": ("quadratic", "softmax_cross_entropy"),
+    "layers": ("dense_forward",),
+    "optim": ("step", "nesterov_lookahead", "init_state"),
+    "regularization": ("dropout_forward", "l2_grad"),
+}
+
 
 @pytest.fixture
 def fake_cuda(monkeypatch):
     calls = []
-    module = types.ModuleType("kernels.cuda")
-    module.available = True
+    package = types.ModuleType("kernels.cuda")
+    package.available = True
+    monkeypatch.setitem(sys.modules, "kernels.cuda", package)
 
-    def recorder(name):
+    def recorder(module, name):
         def fn(*args, **kwargs):
-            calls.append((name, args, kwargs))
-            return name
+            calls.append((f"{module}.{name}", args, kwargs))
+            return f"{module}.{name}"
 
         return fn
 
-    for name in (
-        "forward",
-        "backward",
-        "softmax",
-        "quadratic",
-        "softmax_cross_entropy",
-        "dense_forward",
-        "adam_step",
-        "nesterov_lookahead",
-        "dropout_forward",
-        "l2_grad",
-    ):
-        setattr(module, name, recorder(name))
-    monkeypatch.setitem(sys.modules, "kernels.cuda", module)
+    for module, names in TWINS.items():
+        twin = types.ModuleType(f"kernels.cuda.{module}")
+        for name in names:
+            setattr(twin, name, recorder(module, name))
+        monkeypatch.setitem(sys.modules, f"kernels.cuda.{module}", twin)
     return calls
 
 
-def test_cuda_target_routes_to_kernels_cuda(fake_cuda):
+def test_cuda_target_routes_to_the_twin_module(fake_cuda):
     z, w = np.zeros((2, 3)), np.zeros(4)
     state = {"m": w.copy(), "v": w.copy(), "t": 0}
-    assert activations.elu(z, alpha=0.5, target="cuda") == "forward"
-    assert activations.backward("tanh", z, upstream=z, target="cuda") == "backward"
-    assert losses.quadratic(z, z, target="cuda") == "quadratic"
-    assert layers.dense_forward(z, z, w, "relu", target="cuda") == "dense_forward"
-    assert optim.adam_step(w, w, state, lr=0.1, target="cuda") == "adam_step"
-    assert regularization.dropout_forward(z, z, 0.5, target="cuda") == "dropout_forward"
-    assert fake_cuda[0] == ("forward", ("elu", z, None), {"alpha": 0.5})
-    assert fake_cuda[1][2] == {"upstream": z}
-    assert fake_cuda[4][2] == {"lr": 0.1, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
-    assert state["t"] == 0
+    assert activations.elu(z, alpha=0.5, target="cuda") == "activations.forward"
+    assert activations.step(z, target="cuda") == "activations.forward"
+    assert activations.backward("tanh", z, upstream=z, target="cuda") == "activations.backward"
+    assert losses.quadratic(z, z, target="cuda") == "losses.quadratic"
+    assert layers.dense_forward(z, z, w, "relu", target="cuda") == "layers.dense_forward"
+    assert optim.adam_step(w, w, state, lr=0.1, target="cuda") == "optim.step"
+    assert regularization.dropout_forward(z, z, 0.5, target="cuda") == "regularization.dropout_forward"
+    assert fake_cuda[0] == ("activations.forward", ("elu", z, None), {"alpha": 0.5})
+    assert fake_cuda[1][:2] == ("activations.forward", ("step", z, None))
+    assert fake_cuda[2][2] == {"upstream": z}
+    _, args, kwargs = fake_cuda[5]
+    assert args[0] == "adam" and kwargs == {"lr": 0.1, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
+    assert state["t"] == 0  # the twin counts the step
+
+
+def test_every_named_step_and_target_goes_through_one_validated_step(fake_cuda):
+    w = np.zeros(4)
+    v = {"v": w.copy()}
+    optim.sgd_step(w, w, lr=0.1, target="cuda")
+    optim.momentum_step(w, w, v, lr=0.1, target="cuda")
+    optim.nesterov_step(w, w, v, lr=0.1, beta=0.5, target="cuda")
+    optim.adagrad_step(w, w, {"G": w.copy()}, lr=0.1, target="cuda")
+    optim.rmsprop_step(w, w, {"E": w.copy()}, lr=0.1, eps=1e-6, target="cuda")
+    assert [(args[0], kwargs) for _, args, kwargs in fake_cuda] == [
+        ("sgd", {"lr": 0.1}),
+        ("momentum", {"lr": 0.1, "beta": 0.9}),
+        ("nesterov", {"lr": 0.1, "beta": 0.5}),
+        ("adagrad", {"lr": 0.1, "eps": 1e-8}),
+        ("rmsprop", {"lr": 0.1, "beta": 0.9, "eps": 1e-6}),
+    ]
+    with pytest.raises(ValueError, match=r"beta must be < 1\.0"):
+        optim.momentum_step(w, w, v, lr=0.1, beta=1.0, target="cuda")
+    with pytest.raises(ValueError, match="state has no 'v'"):
+        optim.momentum_step(w, w, {}, lr=0.1, target="cuda")
+    with pytest.raises(TypeError, match=r"optimizer 'sgd' takes \['lr'\], not \['beta'\]"):
+        optim.step("sgd", w, w, {}, lr=0.1, beta=0.9, target="cuda")
+    assert len(fake_cuda) == 5
 
 
 def test_missing_cuda_function_is_a_clear_error(fake_cuda):
-    with pytest.raises(RuntimeError, match=r"kernels\.cuda has no mse"):
+    with pytest.raises(RuntimeError, match=r"kernels\.cuda\.losses has no mse"):
         losses.mse(np.zeros(2), np.zeros(2), target="cuda")
 
 

@@ -1,15 +1,26 @@
-"""The compilation machinery of ``kernels/_jit.py``: float32 rules stay float32, caches see callee edits."""
+"""The compilation machinery of ``kernels/_jit.py`` and ``kernels/_numba_private.py``: float32 rules stay
+float32; Numba's on-disk cache sees an edited rule (a miss, the new result) and still serves an unchanged
+one (a hit); serial and ``prange`` kernels of one loop never share an entry; outside the verified Numba
+versions, or without the private API, the kernels run uncached after one warning."""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
+import numba
 import numpy as np
+import pytest
 from numba import njit, types
 
-from kernels import _jit
-from kernels.cpu import activations, layers, losses, mlp, optim, regularization, train
+from kernels import _jit, _numba_private
 from kernels.cpu import rules as r
+
+PACKAGE = Path(_jit.__file__).resolve().parent
 
 
 @njit
@@ -35,19 +46,79 @@ def test_float32_rules_compute_in_float32_and_float64_rules_in_float64():
     assert returns == {types.float32: types.float32, types.float64: types.float64}
 
 
-def test_every_kernel_uses_the_source_aware_cache():
-    modules = (activations, layers, losses, mlp, optim, regularization, train)
-    kernels = [obj for m in modules for obj in vars(m).values() if hasattr(obj, "py_func")]
-    assert len(kernels) > 30
-    assert all(isinstance(k._cache, _jit._PackageCache) for k in kernels)
+def test_the_version_fence():
+    assert _numba_private.unsupported_reason(numba.__version__) is None, "the installed Numba is verified"
+    assert _numba_private.REASON is None
+    for outside in ("0.59.1", "0.70.0", "1.2.0"):
+        assert "outside the versions" in _numba_private.unsupported_reason(outside)
+    assert _numba_private.unsupported_reason("0.69.0rc1") is None
 
 
-def test_the_cache_key_changes_when_a_rule_changes(tmp_path, monkeypatch):
-    package = tmp_path / "kernels"
-    shutil.copytree(_jit._PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__", "cuda"))
-    monkeypatch.setattr(_jit, "_PACKAGE", package)
-    before = _jit._sources_hash()
-    assert before == _jit._SOURCES_HASH
-    rules = package / "rules.py"
-    rules.write_text(rules.read_text().replace("return 0.5 * d * d", "return 0.25 * d * d"))
-    assert _jit._sources_hash() != before
+_CHILD = """
+import json, numpy as np, kernels
+from kernels.cpu import losses, optim
+y, t = np.array([[1.0, 2.0]]), np.zeros((1, 2))
+J = losses.quadratic(y, t, np.empty_like(y))
+w, w2, g = np.ones(4), np.ones(4), np.ones(4)
+optim.sgd(w, g, 0.5)
+optim.sgd_parallel(w2, g, 0.5)
+def stats(d):
+    return [sum(d.stats.cache_hits.values()), sum(d.stats.cache_misses.values())]
+print(json.dumps({"file": kernels.__file__, "J": J, "w": [w[0], w2[0]], "quadratic": stats(losses.quadratic),
+                  "sgd": stats(optim.sgd), "sgd_parallel": stats(optim.sgd_parallel)}))
+"""
+
+
+def _run_copy(root: Path, prelude: str = "") -> dict:
+    """Run ``_CHILD`` in a fresh interpreter that imports the copy of ``kernels`` under ``root`` and keeps
+    its Numba cache in ``root / "cache"``; returns what it printed."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_")}
+    env.update(PYTHONPATH=str(root), NUMBA_CACHE_DIR=str(root / "cache"))
+    command = [sys.executable, "-c", prelude + _CHILD]
+    proc = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert Path(out["file"]).resolve() == root / "kernels" / "__init__.py", out["file"]
+    out["stderr"] = proc.stderr
+    return out
+
+
+@pytest.fixture
+def package_copy(tmp_path: Path) -> Path:
+    shutil.copytree(PACKAGE, tmp_path / "kernels", ignore=shutil.ignore_patterns("__pycache__", "cuda"))
+    return tmp_path.resolve()
+
+
+def test_an_edited_rule_is_recompiled_and_an_unchanged_one_is_loaded(package_copy):
+    first = _run_copy(package_copy)
+    assert first["J"] == 2.5  # 1/2 (1^2 + 2^2)
+    assert first["quadratic"] == [0, 1]
+    assert first["sgd"] == [0, 1]
+    assert first["sgd_parallel"] == [0, 1], "the prange kernel loaded the serial kernel's cache entry"
+    assert first["w"] == [0.5, 0.5]
+
+    again = _run_copy(package_copy)
+    assert again["J"] == 2.5
+    assert again["quadratic"] == again["sgd"] == again["sgd_parallel"] == [1, 0], "unchanged: a cache hit"
+
+    rules = package_copy / "kernels" / "rules.py"
+    source = rules.read_text()
+    assert source.count("return 0.5 * d * d") == 1
+    rules.write_text(source.replace("return 0.5 * d * d", "return 0.25 * d * d"))
+    edited = _run_copy(package_copy)
+    assert edited["quadratic"] == [0, 1], "the stale entry of the old rule was loaded"
+    assert edited["J"] == 1.25
+
+
+def test_without_the_private_api_kernels_run_uncached_after_one_warning(package_copy):
+    prelude = (
+        "import warnings; warnings.simplefilter('always')\n"
+        "import numba.core.caching as caching\n"
+        "del caching.Cache._index_key\n"
+    )
+    out = _run_copy(package_copy, prelude)
+    assert out["stderr"].count("RuntimeWarning") == 1, out["stderr"]
+    assert "on-disk caching is off" in out["stderr"] and "_index_key" in out["stderr"]
+    assert out["J"] == 2.5 and out["w"] == [0.5, 0.5]
+    assert out["quadratic"] == out["sgd"] == [0, 1]
+    assert not list(package_copy.rglob("*.nbi")), "a kernel was cached on disk"

@@ -1,0 +1,231 @@
+"""The optimizers of report section 3 as one table: state, hyperparameters (defaults and bounds), kernels.
+
+Both targets read this table: ``kernels.optim.step`` (CPU, and the front door of ``target="cuda"``) and
+``kernels.cuda.optim.step`` validate a call with :func:`prepare` and launch the optimizer's kernel with
+``(w, g, *state arrays, *scalars)``. Every default and every bound of an optimizer hyperparameter is
+written here once. Importing this module does not import Numba.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from kernels import _validate
+
+
+@dataclass(frozen=True)
+class Hyper:
+    """A hyperparameter: its name, what it is, its default (None: the caller must give it) and the interval
+    it lies in."""
+
+    name: str
+    meaning: str
+    default: float | None = None
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+
+    def check(self, value: object) -> float:
+        """``value`` as a finite float within the bounds, else ``TypeError``/``ValueError`` naming it."""
+        return _validate.number(
+            self.name, value, low=self.low, high=self.high, low_open=self.low_open, high_open=self.high_open
+        )
+
+
+LR = Hyper("lr", "the learning rate eta", low=0.0)
+BETA = Hyper("beta", "the decay of the momentum / RMSprop average", 0.9, low=0.0, high=1.0, high_open=True)
+BETA1 = Hyper("beta1", "Adam's first-moment decay", 0.9, low=0.0, high=1.0, high_open=True)
+BETA2 = Hyper("beta2", "Adam's second-moment decay", 0.999, low=0.0, high=1.0, high_open=True)
+EPS = Hyper("eps", "the term that keeps the denominator positive", 1e-8, low=0.0, low_open=True)
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    """One optimizer: its update (``formula``, with the report's section), its state arrays, its
+    hyperparameters in kernel order (``lr`` first), and ``kernel``, the name of its compiled kernels:
+    ``kernels.cpu.optim.<kernel>`` (serial), ``<kernel>_parallel`` (``prange``) and
+    ``kernels.cuda.optim.<kernel>_kernel``. ``counted``: the step counter ``state["t"]`` is incremented
+    before the step and the bias corrections ``1 - beta1^t``, ``1 - beta2^t`` follow the hyperparameters
+    (Adam). ``grad``: what the gradient argument is called."""
+
+    name: str
+    formula: str
+    state: tuple[str, ...]
+    hyper: tuple[Hyper, ...]
+    kernel: str
+    counted: bool = False
+    grad: str = "g"
+
+    @property
+    def defaults(self) -> dict[str, float]:
+        """The hyperparameters that have a default, with it (``lr`` has none)."""
+        return {h.name: h.default for h in self.hyper if h.default is not None}
+
+    def values(self, hp: Mapping[str, object]) -> dict[str, float]:
+        """``hp`` checked and completed with the defaults, in kernel order."""
+        allowed = [h.name for h in self.hyper]
+        unknown = sorted(set(hp) - set(allowed))
+        if unknown:
+            raise TypeError(f"optimizer {self.name!r} takes {allowed}, not {unknown}")
+        out = {}
+        for h in self.hyper:
+            if h.name not in hp and h.default is None:
+                raise ValueError(f"hp must give {h.meaning} {h.name!r} for {self.name!r}")
+            out[h.name] = h.check(hp.get(h.name, h.default))
+        return out
+
+    def next_count(self, state: Mapping[str, object]) -> int | None:
+        """``state["t"] + 1`` for a counted optimizer (checked), None otherwise."""
+        if not self.counted:
+            return None
+        t = state.get("t")
+        if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or t < 0:
+            raise ValueError(f"state['t'] must be a non-negative int (the step counter), got {t!r}")
+        return int(t) + 1
+
+
+OPTIMIZERS: dict[str, Optimizer] = {
+    o.name: o
+    for o in (
+        Optimizer("sgd", "Gradient descent / SGD (3.1, 3.2.2): ``w <- w - eta g``.", (), (LR,), "sgd"),
+        Optimizer(
+            "momentum",
+            "Momentum (3.2.3, eq. 3.1-3.2): ``v <- beta v + (1 - beta) g``; ``w <- w - eta v``.",
+            ("v",),
+            (LR, BETA),
+            "momentum",
+        ),
+        Optimizer(
+            "nesterov",
+            "Nesterov update (3.2.4, eq. 3.3-3.4) with ``g_ahead``, the gradient at the look-ahead point "
+            "``w - eta beta v`` (``nesterov_lookahead``): ``v <- beta v + (1 - beta) g_ahead``; "
+            "``w <- w - eta v``.",
+            ("v",),
+            (LR, BETA),
+            "nesterov",
+            grad="g_ahead",
+        ),
+        Optimizer(
+            "adagrad",
+            "Adagrad (3.2.5): ``G <- G + g^2``; ``w <- w - eta g / sqrt(G + eps)`` (eps inside the root).",
+            ("G",),
+            (LR, EPS),
+            "adagrad",
+        ),
+        Optimizer(
+            "rmsprop",
+            "RMSprop (3.2.6): ``E <- beta E + (1 - beta) g^2``; ``w <- w - eta g / sqrt(E + eps)``.",
+            ("E",),
+            (LR, BETA, EPS),
+            "rmsprop",
+        ),
+        Optimizer(
+            "adam",
+            "Adam (3.2.7): ``t <- t + 1``; ``m <- beta1 m + (1 - beta1) g``; "
+            "``v <- beta2 v + (1 - beta2) g^2``; "
+            "``w <- w - eta (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps)``.",
+            ("m", "v"),
+            (LR, BETA1, BETA2, EPS),
+            "adam",
+            counted=True,
+        ),
+    )
+}
+NAMES = tuple(OPTIMIZERS)
+LOOKAHEAD = Optimizer(
+    "nesterov_lookahead",
+    "Nesterov's look-ahead point (3.2.4, eq. 3.3): ``w - eta beta v``, where the gradient is evaluated.",
+    ("v",),
+    (LR, BETA),
+    "nesterov_lookahead",
+)
+"""Not a step: no gradient, and a result instead of an update."""
+
+
+def lookup(name: object) -> Optimizer:
+    """The optimizer called ``name``, else ``ValueError`` listing the names."""
+    if not isinstance(name, str) or name not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {name!r}; expected one of {NAMES}")
+    return OPTIMIZERS[name]
+
+
+@dataclass(frozen=True)
+class Call:
+    """A checked step: the optimizer, its hyperparameters (defaults filled in, kernel order) and the new step
+    counter to store once the kernel has run (None when the optimizer has none)."""
+
+    spec: Optimizer
+    values: dict[str, float]
+    count: int | None
+
+    @property
+    def scalars(self) -> tuple[float, ...]:
+        """The kernel's scalar arguments: the hyperparameters, then Adam's bias corrections
+        ``1 - beta1^t`` and ``1 - beta2^t``."""
+        if self.count is None:
+            return tuple(self.values.values())
+        v = self.values
+        return (*v.values(), 1.0 - v["beta1"] ** self.count, 1.0 - v["beta2"] ** self.count)
+
+    def state_arrays(self, state: Mapping[str, object]) -> list[tuple[str, object]]:
+        """``[(key, state[key])]`` in kernel order."""
+        return [(key, state[key]) for key in self.spec.state]
+
+    def done(self, state: dict) -> None:
+        """Record the step in ``state`` (Adam: ``t += 1``)."""
+        if self.count is not None:
+            state["t"] = self.count
+
+
+def prepare(spec: Optimizer, state: object, hp: Mapping[str, object]) -> Call:
+    """Check the hyperparameters and the state dict of one step of ``spec`` (arrays are the target's job)."""
+    values = spec.values(hp)
+    if not isinstance(state, dict):
+        raise TypeError(f"state must be the dict of init_state(), got {type(state).__name__}")
+    for key in spec.state:
+        if key not in state:
+            raise ValueError(f"state has no {key!r}; create it with init_state()")
+    return Call(spec, values, spec.next_count(state))
+
+
+def named_steps(
+    step: Callable[..., None], module: str, extra: Mapping[str, object]
+) -> tuple[Callable[..., None], ...]:
+    """``(sgd_step, ..., adam_step)`` of ``module``, in the order of :data:`NAMES`, each made by
+    :func:`named_step`."""
+    return tuple(named_step(spec, step, module, extra) for spec in OPTIMIZERS.values())
+
+
+def named_step(
+    spec: Optimizer, step: Callable[..., None], module: str, extra: Mapping[str, object]
+) -> Callable[..., None]:
+    """``<name>_step(w, g, state, *, lr, <hyperparameters>, <extra>)`` calling ``step(name, w, g, state,
+    **keywords)``, with ``spec``'s formula as docstring and a signature that shows its defaults (``state``
+    left out for an optimizer that has none). ``step`` checks the keywords and fills in the defaults."""
+    if spec.state:
+
+        def named(w, g, state, /, **keywords):
+            return step(spec.name, w, g, state, **keywords)
+
+    else:
+
+        def named(w, g, /, **keywords):
+            return step(spec.name, w, g, {}, **keywords)
+
+    p = inspect.Parameter
+    arrays = ("w", spec.grad, "state") if spec.state else ("w", spec.grad)
+    keywords = [(h.name, p.empty if h.default is None else h.default) for h in spec.hyper]
+    named.__signature__ = inspect.Signature(
+        [p(a, p.POSITIONAL_ONLY) for a in arrays]
+        + [p(k, p.KEYWORD_ONLY, default=d) for k, d in (*keywords, *extra.items())],
+        return_annotation=None,
+    )
+    named.__name__ = named.__qualname__ = f"{spec.name}_step"
+    named.__module__ = module
+    named.__doc__ = f"{spec.formula}\n\nOne call of ``{module}.step({spec.name!r}, ...)``."
+    return named
