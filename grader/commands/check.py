@@ -147,7 +147,13 @@ def run(args: argparse.Namespace) -> int:
         chosen = asked or [n for n in names if (folder / f"{n}.py").is_file()]
         if not chosen:
             raise UsageError(f"no exercise module found in {path} (expected files like {names[0]}.py)")
-        entries = checker.run(chosen, folder)
+        try:
+            entries = checker.run(chosen, folder)
+        except KeyboardInterrupt:
+            if not args.watch:
+                raise
+            print(STOPPED(args.lang), flush=True)
+            return 0
         print(report(entries, args.lang, terminal_width(), style, args.verbose), flush=True)
         if args.plots is not None:
             from grader.plots import describe, write_plots
@@ -197,7 +203,11 @@ def watch(
             if not saved:
                 continue
             rerun = list(chosen) if "*" in saved else [n for n in chosen if n in saved]
-            fresh = checker.run(rerun)
+            try:
+                fresh = checker.run(rerun)
+            except UsageError as err:  # the notebook cannot be read right now: say so, keep watching
+                print(f"deepgrade: {err}", flush=True)
+                continue
             changed = [e for e in fresh if _differs(latest.get(e.key), e)]
             latest.update({e.key: e for e in fresh})
             width = terminal_width()
