@@ -94,6 +94,8 @@ def _close(expected: Any, got: Any, cmp: Comparison, path: str) -> None:
                                    "atol": f"{cmp.atol:g}"}
         if np.any(nonzero):
             numbers["rel_err"] = f"{float(np.max(err[nonzero] / np.abs(e[nonzero]))):.3g}"
+        if isinstance(expected, bool | np.bool_) and expected and path.endswith("_unchanged']"):
+            raise _Wrong(_say("arguments_modified", path))
         shown_e, shown_g = _pair(e.reshape(-1)[first], g.reshape(-1)[first])
         if e.ndim == 0:
             key = "close_scalar" if "rel_err" in numbers else "close_scalar_abs"

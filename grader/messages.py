@@ -249,6 +249,14 @@ TIMING_WRONG_VALUES = Text(
     "({wrong} of {size} numbers wrong, max abs err {abs_err}); speed is measured on correct values only",
 )
 WHERE = Text(" en {path}", " at {path}")
+# The hint for a reason whatever the check, said instead of the check's own hint (about its values).
+REASON_HINTS: dict[str, Text] = {
+    "arguments_modified": Text(
+        "Renvoyez de nouveaux tableaux (w - lr * g) au lieu de modifier w, g ou l'état en place "
+        "(-=, +=, [:] =)",
+        "Return new arrays (w - lr * g) instead of changing w, g or the state in place (-=, +=, [:] =)",
+    ),
+}
 
 SMALL: dict[str, Text] = {
     "reread": Text("Relisez la section {section} du rapport.", "Reread section {section} of the report."),

@@ -24,6 +24,7 @@ import numpy as np
 from grader.messages import (
     OUTCOME_LABELS,
     OUTCOME_SENTENCES,
+    REASON_HINTS,
     SMALL,
     SPEED_CLOCK,
     TIMING_WRONG_VALUES,
@@ -151,6 +152,9 @@ def view(
             "\x00", detail
         )
     factor = parsed.params.get("factor", "2") if parsed is not None else "2"
+    hint = check.hint(lang) if needs_hint(outcome) else ""
+    if parsed is not None and parsed.key in REASON_HINTS and hint:
+        hint = REASON_HINTS[parsed.key](lang)
     return View(
         title=exercise.title(lang),
         check=check.name,
@@ -158,7 +162,7 @@ def view(
         status=OUTCOME_LABELS[outcome](lang),
         what=what,
         section=check.section or exercise.section,
-        hint=check.hint(lang) if needs_hint(outcome) else "",
+        hint=hint,
         tolerance=tolerance_text(check, lang, factor),
         lang=lang,
     )

@@ -144,3 +144,16 @@ def test_student_text_stays_code_in_markdown() -> None:
 def test_messages_module_lists_every_reason_key_once() -> None:
     assert len(REASONS) == len(set(REASONS)) and "expected_got" == list(REASONS)[-1]
     assert messages.parse_reason("some exception text") is None
+
+
+def test_modified_arguments_are_named_with_their_own_hint() -> None:
+    exercise = by_id("ex11_optimizers")
+    check = next(c for c in exercise.checks if c.name == "adam_run_20_steps")
+    expected = {"w": np.ones(2), "state": [np.ones(2), np.ones(2)], "inputs_unchanged": True}
+    outcome, reason = judge(check, expected, {**expected, "inputs_unchanged": False})
+    assert outcome is Outcome.FAILED  # the same decision as before, said differently
+    fr = view(exercise, check, outcome, reason, "fr")
+    assert "vos fonctions ont modifié leurs arguments" in fr.what and "en place" in fr.hint
+    _, reason = judge(check, expected, {**expected, "w": np.array([1.0, 1.5])})
+    en = view(exercise, check, Outcome.FAILED, reason, "en")
+    assert "modified their arguments" not in en.what and en.hint == check.hint("en")
