@@ -4,7 +4,8 @@
 
 The network: hidden layers ``a_l = tanh(a_{l-1} W_l^T + b_l)``, a linear output layer
 ``y_hat = a_{L-1} W_L^T + b_L``, and the quadratic cost averaged over the batch,
-``J = 1/batch sum_i 1/2 ||y_hat_i - y_i||^2``. Layer shapes follow docs/ARCHITECTURE.md.
+``J = 1/batch sum_i 1/2 ||y_hat_i - y_i||^2``. Shapes: ``X`` is ``(batch, n_0)``, ``Ws[l]`` is
+``(n_out, n_in)`` and ``bs[l]`` is ``(n_out,)`` for each layer, as in exercise 8.
 """
 
 from __future__ import annotations

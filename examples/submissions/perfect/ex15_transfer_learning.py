@@ -2,8 +2,11 @@
 digits 0-4 and fine-tune only a new output layer on digits 5-9.
 
 The pretrained network has tanh hidden layers and a linear output layer (softmax in the loss):
-``Ws[l]`` of shape (n_out, n_in), ``bs[l]`` of shape (n_out,), as in docs/ARCHITECTURE.md. The held-out
-images of the accuracy checks are not rows of the public digits (``grader.datasets.heldout_digits``).
+``Ws[l]`` of shape (n_out, n_in), ``bs[l]`` of shape (n_out,), as in exercise 8.
+
+Goal: the fine-tuned network reaches at least 85% accuracy on held-out images of digits 5-9. The
+held-out images of the accuracy checks are not rows of the public digits
+(``grader.datasets.heldout_digits``).
 """
 
 from __future__ import annotations

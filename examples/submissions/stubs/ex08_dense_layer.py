@@ -2,7 +2,7 @@
 # ruff: noqa: F401, RUF100
 """Exercise 8: a dense layer, forward and backward, on batches (report sections 2.3.1, 2.3.4).
 
-Conventions (docs/ARCHITECTURE.md): data arrays are ``(batch, features)``; a layer has ``W`` of shape
+Conventions (the same in every exercise): data arrays are ``(batch, features)``; a layer has ``W`` of shape
 ``(n_out, n_in)`` and ``b`` of shape ``(n_out,)``, so one sample follows the report's ``z = W a + b``.
 """
 
