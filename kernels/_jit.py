@@ -5,10 +5,10 @@ which otherwise blocks vectorisation (measured with numba 0.68.1 on a 2-vCPU AMD
 step was 6x slower with the default ``error_model="python"``, 19x at 85k parameters).
 
 Kernels are cached on disk under a key that holds a hash of the sources of ``kernels/rules.py``,
-``kernels/_jit.py``, ``kernels/_numba_private.py`` and ``kernels/cpu/*.py`` (Numba's own key covers only a
-kernel's bytecode, so an edited rule would load stale code) and the decorator's flags (so a serial and a
-``prange`` dispatcher of one function never share an entry). The private Numba API this needs is in
-``kernels/_numba_private.py``, behind a version fence.
+``kernels/rows.py``, ``kernels/_jit.py``, ``kernels/_numba_private.py`` and ``kernels/cpu/*.py`` (Numba's
+own key covers only a kernel's bytecode, so an edited rule would load stale code) and the decorator's flags
+(so a serial and a ``prange`` dispatcher of one function never share an entry). The private Numba API
+this needs is in ``kernels/_numba_private.py``, behind a version fence.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ _PACKAGE = Path(__file__).resolve().parent
 
 def _sources_hash() -> str:
     digest = hashlib.sha256()
-    own = [_PACKAGE / name for name in ("rules.py", "_jit.py", "_numba_private.py")]
+    own = [_PACKAGE / name for name in ("rules.py", "rows.py", "_jit.py", "_numba_private.py")]
     for path in sorted([*own, *(_PACKAGE / "cpu").glob("*.py")]):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())

@@ -26,9 +26,9 @@ import numba
 from numba import njit
 
 VERIFIED = ((0, 60), (0, 70))
-"""Numba versions ``>= 0.60, < 0.70``, the range ``pyproject.toml`` allows. The behavioural test ran on 0.68.1;
-on the others of the range the checks of :func:`unsupported_reason` run at import and the same test runs
-wherever that version is installed. Widen both together, after running the test on the new version."""
+"""Numba versions ``>= 0.60, < 0.70``, the range ``pyproject.toml`` allows. The behavioural test ran on
+0.68.1; on the others of the range the checks of :func:`unsupported_reason` run at import and the same test
+runs wherever that version is installed. Widen both together, after running the test on the new version."""
 
 
 def _version(text: str) -> tuple[int, int]:

@@ -108,11 +108,7 @@ def leaky_relu(
 
 
 def elu(
-    z: np.ndarray,
-    out: np.ndarray | None = None,
-    *,
-    alpha: float = DEFAULT_ALPHA["elu"],
-    target: str = "cpu",
+    z: np.ndarray, out: np.ndarray | None = None, *, alpha: float = DEFAULT_ALPHA["elu"], target: str = "cpu"
 ) -> np.ndarray:
     """ELU (1.3.3): ``z if z > 0 else alpha (exp(z) - 1)``."""
     return forward("elu", z, out, target=target, alpha=alpha)

@@ -57,7 +57,12 @@ def dropout_mask(
     return mask
 
 
-def _apply(name: str, h: np.ndarray, mask: np.ndarray, p: float, out: np.ndarray | None) -> np.ndarray:
+def _apply(
+    function: str, name: str, h: np.ndarray, mask: np.ndarray, p: float, out: np.ndarray | None, target: str
+) -> np.ndarray:
+    """``out = h * mask / p`` for ``kernels.regularization.<function>`` (``name``: what ``h`` is called)."""
+    if not _dispatch.is_cpu(target):
+        return _dispatch.cuda_function("regularization", function)(h, mask, p, out)
     p = _keep(p)
     _validate.float_array(name, h)
     _validate.like("mask", mask, name, h)
@@ -70,15 +75,12 @@ def dropout_forward(
     h: np.ndarray, mask: np.ndarray, p: float, *, out: np.ndarray | None = None, target: str = "cpu"
 ) -> np.ndarray:
     """Inverted dropout (3.4.2, eq. 3.6): ``h * mask / p`` (0 where dropped, ``h / p`` where kept)."""
-    if not _dispatch.is_cpu(target):
-        return _dispatch.cuda_function("regularization", "dropout_forward")(h, mask, p, out)
-    return _apply("h", h, mask, p, out)
+    return _apply("dropout_forward", "h", h, mask, p, out, target)
 
 
 def dropout_backward(
     dh: np.ndarray, mask: np.ndarray, p: float, *, out: np.ndarray | None = None, target: str = "cpu"
 ) -> np.ndarray:
-    """Gradient through dropout: ``dJ/dh = dJ/dh_dropped * mask / p`` (the same linear map)."""
-    if not _dispatch.is_cpu(target):
-        return _dispatch.cuda_function("regularization", "dropout_backward")(dh, mask, p, out)
-    return _apply("dh", dh, mask, p, out)
+    """Gradient through dropout, the same linear map applied to the upstream gradient:
+    ``dJ/dh = dJ/dh_dropped * mask / p``."""
+    return _apply("dropout_backward", "dh", dh, mask, p, out, target)

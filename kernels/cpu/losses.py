@@ -7,8 +7,7 @@ binary cross-entropy average over every element (PyTorch's ``reduction="mean"``)
 
 from __future__ import annotations
 
-import math
-
+from kernels import rows
 from kernels._jit import kernel
 from kernels.cpu import rules as r
 
@@ -59,6 +58,9 @@ def binary_cross_entropy(p, y, grad, eps):
     return total * inv_n
 
 
+_softmax_cross_entropy_row = kernel(rows.softmax_cross_entropy_row)
+
+
 @kernel
 def softmax_cross_entropy(logits, y, grad):
     """Softmax fused with the cross-entropy, on logits ``z`` and target rows ``y`` (one-hot or distributions):
@@ -67,19 +69,7 @@ def softmax_cross_entropy(logits, y, grad):
     inv_b = 1.0 / logits.shape[0]
     total = 0.0
     for i in range(logits.shape[0]):
-        m = logits[i, 0]
-        y_sum = 0.0
-        for j in range(logits.shape[1]):
-            m = max(m, logits[i, j])
-            y_sum += y[i, j]
-        s = 0.0
-        for j in range(logits.shape[1]):
-            s += math.exp(logits[i, j] - m)
-        log_s = math.log(s)
-        for j in range(logits.shape[1]):
-            log_p = logits[i, j] - m - log_s
-            total -= y[i, j] * log_p
-            grad[i, j] = (math.exp(log_p) * y_sum - y[i, j]) * inv_b
+        total = _softmax_cross_entropy_row(logits, y, grad, i, inv_b, total)
     return total * inv_b
 
 

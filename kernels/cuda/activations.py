@@ -90,17 +90,22 @@ def _kernel(table: dict[str, object], name: str):
         raise ValueError(f"unknown activation {name!r}; expected one of {', '.join(NAMES)}") from None
 
 
-def launch(table: dict[str, object], name: str, z_dev, out_dev, **hp) -> None:
-    """Run activation ``name`` of ``table`` (``FORWARD`` or ``BACKWARD``) on device arrays: ``out = f(z)``."""
+def _run(table: dict[str, object], name: str, arrays: tuple, hp: dict) -> None:
+    """Launch activation ``name`` of ``table`` over the flat views of the device ``arrays`` (the first one
+    sets the size and dtype), with ``alpha`` appended for the rules that take it."""
     kernel = _kernel(table, name)
     extra = set(hp) - ({"alpha"} if name in DEFAULT_ALPHA else set())
     if extra:
         raise ValueError(f"activation {name!r} takes no hyperparameter {sorted(extra)}")
-    z1, o1 = _arrays.flat(z_dev), _arrays.flat(out_dev)
-    args = (z1, o1)
+    args = [_arrays.flat(a) for a in arrays]
     if name in DEFAULT_ALPHA:
-        args += (z_dev.dtype.type(hp.get("alpha", DEFAULT_ALPHA[name])),)
-    kernel[config.blocks_for(z1.size), config.THREADS_PER_BLOCK](*args)
+        args.append(arrays[0].dtype.type(hp.get("alpha", DEFAULT_ALPHA[name])))
+    kernel[config.blocks_for(args[0].size), config.THREADS_PER_BLOCK](*args)
+
+
+def launch(table: dict[str, object], name: str, z_dev, out_dev, **hp) -> None:
+    """Run activation ``name`` of ``table`` (``FORWARD`` or ``BACKWARD``) on device arrays: ``out = f(z)``."""
+    _run(table, name, (z_dev, out_dev), hp)
 
 
 def chain(name: str, g_dev, z_dev, out_dev, **hp) -> None:
@@ -109,11 +114,7 @@ def chain(name: str, g_dev, z_dev, out_dev, **hp) -> None:
         if out_dev is not g_dev:
             out_dev.copy_to_device(g_dev)
         return
-    kernel = _kernel(CHAIN, name)
-    args = (_arrays.flat(g_dev), _arrays.flat(z_dev), _arrays.flat(out_dev))
-    if name in DEFAULT_ALPHA:
-        args += (z_dev.dtype.type(hp.get("alpha", DEFAULT_ALPHA[name])),)
-    kernel[config.blocks_for(z_dev.size), config.THREADS_PER_BLOCK](*args)
+    _run(CHAIN, name, (g_dev, z_dev, out_dev), hp)
 
 
 def _apply(table, name: str, z, out, hp):

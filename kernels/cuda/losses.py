@@ -18,42 +18,46 @@ it is a Python float and the gradient a NumPy array.
 from __future__ import annotations
 
 import functools
-import math
 
 import numpy as np
 from numba import cuda
 
+from kernels import rows
 from kernels.cuda import _arrays, config, device
 from kernels.cuda.reduce import SHARED_DTYPE, block_sum_into
 from kernels.rules import BCE_EPS
 
-_ql, _qg = device.quadratic_loss, device.quadratic_loss_grad
-_bl, _bg = device.binary_cross_entropy, device.binary_cross_entropy_grad
+
+def _ignoring_eps(rule):
+    """``rule(p, y)`` as a device function of ``(p, y, eps)``: one kernel serves both element-wise losses."""
+
+    @cuda.jit(device=True)
+    def with_eps(p, y, eps):
+        return rule(p, y)
+
+    return with_eps
+
+
+_ELEMENTWISE = {
+    "quadratic": (_ignoring_eps(device.quadratic_loss), _ignoring_eps(device.quadratic_loss_grad)),
+    "binary_cross_entropy": (device.binary_cross_entropy, device.binary_cross_entropy_grad),
+}
+_softmax_cross_entropy_row = cuda.jit(device=True)(rows.softmax_cross_entropy_row)
 
 
 @functools.cache
-def _quadratic_kernel(tpb: int):
-    @cuda.jit
-    def kernel(p, y, lscale, gscale, grad, total):
-        shared = cuda.shared.array(tpb, dtype=SHARED_DTYPE)
-        acc = 0.0
-        for i in range(cuda.grid(1), p.size, cuda.gridsize(1)):
-            acc += _ql(p[i], y[i])
-            grad[i] = gscale * _qg(p[i], y[i])
-        block_sum_into(shared, lscale * acc, total)
+def _elementwise_kernel(tpb: int, name: str):
+    """``grad[i] = gscale * l'(p[i], y[i])`` and ``total[0] += lscale * sum_i l(p[i], y[i])`` for the
+    element-wise loss ``name`` of ``_ELEMENTWISE``."""
+    loss, loss_grad = _ELEMENTWISE[name]
 
-    return kernel
-
-
-@functools.cache
-def _bce_kernel(tpb: int):
     @cuda.jit
     def kernel(p, y, eps, lscale, gscale, grad, total):
         shared = cuda.shared.array(tpb, dtype=SHARED_DTYPE)
         acc = 0.0
         for i in range(cuda.grid(1), p.size, cuda.gridsize(1)):
-            acc += _bl(p[i], y[i], eps)
-            grad[i] = gscale * _bg(p[i], y[i], eps)
+            acc += loss(p[i], y[i], eps)
+            grad[i] = gscale * loss_grad(p[i], y[i], eps)
         block_sum_into(shared, lscale * acc, total)
 
     return kernel
@@ -66,19 +70,7 @@ def _softmax_ce_kernel(tpb: int):
         shared = cuda.shared.array(tpb, dtype=SHARED_DTYPE)
         acc = 0.0
         for i in range(cuda.grid(1), z.shape[0], cuda.gridsize(1)):
-            zmax = z[i, 0]
-            y_sum = 0.0
-            for k in range(z.shape[1]):
-                zmax = max(zmax, z[i, k])
-                y_sum += y[i, k]
-            s = 0.0
-            for k in range(z.shape[1]):
-                s += math.exp(z[i, k] - zmax)
-            log_s = math.log(s)
-            for k in range(z.shape[1]):
-                log_p = z[i, k] - zmax - log_s
-                acc -= y[i, k] * log_p
-                grad[i, k] = gscale * (math.exp(log_p) * y_sum - y[i, k])
+            acc = _softmax_cross_entropy_row(z, y, grad, i, gscale, acc)
         block_sum_into(shared, lscale * acc, total)
 
     return kernel
@@ -89,12 +81,9 @@ def loss_into(name: str, y_hat, y, grad, total, loss_scale: float, grad_scale: f
     ``l`` is the per-element (per-row for softmax_cross_entropy) loss term; every array is on the device."""
     tpb = config.THREADS_PER_BLOCK
     cast = y_hat.dtype.type
-    if name in ("quadratic", "mse"):
-        _quadratic_kernel(tpb)[config.blocks_for(y_hat.size), tpb](
-            _arrays.flat(y_hat), _arrays.flat(y), loss_scale, cast(grad_scale), _arrays.flat(grad), total
-        )
-    elif name == "binary_cross_entropy":
-        _bce_kernel(tpb)[config.blocks_for(y_hat.size), tpb](
+    if name in ("quadratic", "mse", "binary_cross_entropy"):
+        elementwise = "quadratic" if name == "mse" else name
+        _elementwise_kernel(tpb, elementwise)[config.blocks_for(y_hat.size), tpb](
             _arrays.flat(y_hat),
             _arrays.flat(y),
             cast(eps),
