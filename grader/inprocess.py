@@ -4,7 +4,8 @@ This is how the tests grade ``solutions/``, the generated stubs and hand-made mu
 without the sandbox. It imports the modules and calls them in the grader's own interpreter, so it offers
 no protection at all: never point it at a student's submission (``deepgrade grade`` runs those in the
 sandboxed child). Values still make the round trip through ``grader.values`` as they would from the
-child, and are judged by ``grader.compare`` with the feedback of ``grader.messages``. Timing checks are
+child, each call's outcome is classified by the child's own rules (``grader.calls``), and values are
+judged by ``grader.compare`` with the feedback of ``grader.messages``. Timing checks are
 judged on their value only; their speed is measured by the engine.
 """
 
@@ -21,12 +22,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
+from grader.calls import run_call
 from grader.compare import judge
-from grader.expected import call_target, make_case, plain
+from grader.expected import make_case
 from grader.messages import feedback
-from grader.model import Check, CheckResult, Exercise, Outcome
+from grader.model import Check, CheckResult, Exercise, Outcome, check_result
 from grader.registry import EXERCISES
-from grader.values import ValueEncodingError
 
 _SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
 
@@ -81,20 +82,9 @@ def _run(
     module: ModuleType, exercise: Exercise, check: Check, student_id: str, secret: str | None
 ) -> tuple[Outcome, str]:
     case = make_case(exercise, check, student_id=student_id, secret=secret)
-    if not check.target.startswith("harness.") and not hasattr(module, check.target):
-        return Outcome.MISSING, f"no function {check.target} in {exercise.id}.py"
-    try:
-        got = call_target(module, check.target, case.inputs)
-    except NotImplementedError:
-        return Outcome.NOT_IMPLEMENTED, "NotImplementedError"
-    except AttributeError as exc:
-        return Outcome.MISSING, str(exc)
-    except Exception as exc:
-        return Outcome.ERROR, f"{type(exc).__name__}: {exc}"
-    try:
-        got = plain(got)
-    except (ValueEncodingError, ValueError, TypeError) as exc:
-        return Outcome.INVALID, f"cannot send back the value: {exc}"
+    outcome, detail, got = run_call(module, exercise.id, check.target, case.inputs)
+    if outcome is not Outcome.PASSED:
+        return outcome, detail
     return judge(check, case.expected, got)
 
 
@@ -123,19 +113,6 @@ def grade_directory(
                 outcome, detail = load_outcome, load_detail
             else:
                 outcome, detail = _run(module, exercise, check, student_id, secret)
-            results.append(
-                CheckResult(
-                    student=student_id,
-                    exercise=exercise.id,
-                    check=check.name,
-                    points=check.points if outcome is Outcome.PASSED else 0.0,
-                    max_points=check.points,
-                    outcome=outcome,
-                    reason=detail,
-                    message_fr=feedback(exercise, check, outcome, detail, "fr"),
-                    message_en=feedback(exercise, check, outcome, detail, "en"),
-                    duration_s=time.perf_counter() - start,
-                    hidden=check.hidden,
-                )
-            )
+            results.append(check_result(student_id, exercise, check, outcome, detail,
+                                        duration_s=time.perf_counter() - start, feedback=feedback))
     return results

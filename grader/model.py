@@ -13,6 +13,8 @@ call the student's functions several times (100 optimizer steps, a training run)
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -129,3 +131,41 @@ class CheckResult:
     message_en: str
     duration_s: float
     hidden: bool
+
+
+RESULT_KEY = "deepgrade_result"
+"""The ``user_properties`` key under which a grading worker's test item hands its ``CheckResult`` (as
+``to_json``) to the plugin in the controlling process."""
+
+Feedback = Callable[[Exercise, Check, Outcome, str, str], str]
+"""``feedback(exercise, check, outcome, detail, lang) -> str`` (``grader.messages.feedback``)."""
+
+
+def check_result(
+    student: str, exercise: Exercise, check: Check, outcome: Outcome, detail: str, *, duration_s: float,
+    feedback: Feedback,
+) -> CheckResult:
+    """The one constructor of a graded check's record, whichever runner called the target: the check's
+    points when passed, else 0; the reason is ``detail`` on one line (at most 500 characters), empty when
+    passed; the fr/en messages come from ``feedback``; the duration is rounded to the microsecond."""
+    detail = " ".join(str(detail).split())[:500]
+    passed = outcome is Outcome.PASSED
+    return CheckResult(
+        student=student,
+        exercise=exercise.id,
+        check=check.name,
+        points=float(check.points) if passed else 0.0,
+        max_points=float(check.points),
+        outcome=outcome,
+        reason="" if passed else detail,
+        message_fr=feedback(exercise, check, outcome, detail, "fr"),
+        message_en=feedback(exercise, check, outcome, detail, "en"),
+        duration_s=round(duration_s, 6),
+        hidden=check.hidden,
+    )
+
+
+def to_json(result: CheckResult) -> str:
+    """The record as one JSON line (without the newline): what the journal stores and what a grading
+    worker sends under ``RESULT_KEY``."""
+    return json.dumps({**dataclasses.asdict(result), "outcome": str(result.outcome)}, ensure_ascii=False)

@@ -35,12 +35,11 @@ import pytest
 from grader.engine.grading import Planned, failure_result
 from grader.engine.state import STATE_KEY, build_state, get_state
 from grader.errors import UsageError
-from grader.model import CheckResult, Outcome
+from grader.model import RESULT_KEY, CheckResult, Outcome
 
 ENGINE_DIR = Path(__file__).resolve().parent / "engine"
 TEST_MODULE = ENGINE_DIR / "test_submissions.py"
 INI = ENGINE_DIR / "grader.ini"
-RESULT_KEY = "deepgrade_result"
 SEEDS_NAME = "seeds.json"
 SECRET_KEY = "deepgrade_secret"  # in a worker's workerinput
 WORKER_LOST = "grading worker lost"

@@ -39,7 +39,7 @@ import numpy as np
 from grader import tempdirs, values, verdicts
 from grader.engine.backend import Backend
 from grader.intake import Submission
-from grader.model import Check, CheckResult, Exercise, Outcome
+from grader.model import Check, CheckResult, Exercise, Outcome, check_result
 from grader.sandbox import Limits, Reply, Sandbox
 
 TIMING_FACTOR = 2.0
@@ -385,20 +385,8 @@ def grade_detailed(pool: Pool, sub: Submission, exercise: Exercise, check: Check
             else:
                 got, bad = _settled(check.target, kwargs, reply)
                 outcome, detail = (Outcome.INVALID, bad) if bad else backend.judge(check, expected, got)
-    detail = " ".join(str(detail).split())[:500]
-    result = CheckResult(
-        student=sub.id,
-        exercise=exercise.id,
-        check=check.name,
-        points=float(check.points) if outcome is Outcome.PASSED else 0.0,
-        max_points=float(check.points),
-        outcome=outcome,
-        reason="" if outcome is Outcome.PASSED else detail,
-        message_fr=backend.feedback(exercise, check, outcome, detail, "fr"),
-        message_en=backend.feedback(exercise, check, outcome, detail, "en"),
-        duration_s=round(duration, 6),
-        hidden=check.hidden,
-    )
+    result = check_result(sub.id, exercise, check, outcome, detail, duration_s=duration,
+                          feedback=backend.feedback)
     return Graded(result, expected, got, timing)
 
 

@@ -12,15 +12,12 @@ as missing with that reason, without starting a sandbox.
 from __future__ import annotations
 
 import dataclasses
-import json
 
 import pytest
 
 from grader.engine.grading import Planned, grade
 from grader.engine.state import get_state
-from grader.model import CheckResult, Outcome
-
-RESULT_KEY = "deepgrade_result"
+from grader.model import RESULT_KEY, Outcome, to_json
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -34,11 +31,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             marks.append(pytest.mark.timing)
         params.append(pytest.param(p, id=p.pid, marks=marks))
     metafunc.parametrize("planned", params)
-
-
-def to_json(result: CheckResult) -> str:
-    """The record as the journal stores it (kept here so workers need not import pandas)."""
-    return json.dumps({**dataclasses.asdict(result), "outcome": str(result.outcome)}, ensure_ascii=False)
 
 
 def test_check(planned: Planned, request: pytest.FixtureRequest) -> None:

@@ -4,7 +4,7 @@ This file ships to students (beside each notebook, and in the student bundle): i
 no hidden input and no secret. A public test cell reads ``run_check(globals(), "ex02_sigmoid",
 "report_values")``: the inputs come from the registry's public part, the expected value from
 ``public_expected.json``. A hidden test cell reads ``run_hidden_check(globals(), "ex02_sigmoid",
-"hidden_random_array")`` inside nbgrader's hidden-test markers and nothing else: at autograde it draws the
+"<hidden check>")`` inside nbgrader's hidden-test markers and nothing else: at autograde it draws the
 inputs for the student being graded (``graded_student``) from the secret of the autograding environment
 (``autograde_secret``) with ``grader.expected.make_case``, as ``deepgrade grade`` does for the same student
 and secret, and computes the expected value on the instructor's ``solutions/``. The notebook, its outputs
@@ -157,26 +157,14 @@ def _judge(namespace: Mapping[str, Any], exercise: Any, check: Any, inputs: dict
 
 
 def _outcome(module: types.ModuleType, check: Any, inputs: dict, expected: Any) -> tuple[Any, str]:
-    """The outcome and detail of one call, classified as ``grader.inprocess`` does."""
+    """The outcome and detail of one call, classified by the sandbox child's rules (``grader.calls``)."""
+    from grader.calls import run_call
     from grader.compare import judge
-    from grader.expected import call_target, plain
     from grader.model import Outcome
-    from grader.values import ValueEncodingError
 
-    if not check.target.startswith("harness.") and not hasattr(module, check.target):
-        return Outcome.MISSING, f"no function {check.target} in the notebook"
-    try:
-        got = call_target(module, check.target, inputs)
-    except NotImplementedError:
-        return Outcome.NOT_IMPLEMENTED, "NotImplementedError"
-    except AttributeError as exc:
-        return Outcome.MISSING, str(exc)
-    except Exception as exc:
-        return Outcome.ERROR, f"{type(exc).__name__}: {exc}"
-    try:
-        got = plain(got)
-    except (ValueEncodingError, ValueError, TypeError) as exc:
-        return Outcome.INVALID, f"cannot send back the value: {exc}"
+    outcome, detail, got = run_call(module, module.__name__, check.target, inputs)
+    if outcome is not Outcome.PASSED:
+        return outcome, detail
     return judge(check, expected, got)
 
 

@@ -23,9 +23,9 @@ from pathlib import Path
 
 from grader.errors import UsageError
 from grader.model import CheckResult, Outcome
+from grader.nbgrader.deepgrade_check import FAILURE_PREFIX  # a test cell's error: "deepgrade <outcome>: ..."
 
 HIDDEN_MARK = "BEGIN HIDDEN TESTS"
-FAILURE_PREFIX = "deepgrade "  # first line of a test cell's error: "deepgrade <outcome>: <reason>"
 TOTAL_CHECK = "total"
 
 

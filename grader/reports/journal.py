@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import UsageError
-from grader.model import CheckResult, Outcome
+from grader.model import CheckResult, Outcome, to_json
 from grader.reports.files import atomic_write
 
 JOURNAL_NAME = "results.jsonl"
@@ -40,13 +40,6 @@ _CASTS: dict[str, Any] = {
 
 class TruncatedJournalWarning(UserWarning):
     """The last line of a journal could not be read (a run was killed while writing it)."""
-
-
-def to_json(result: CheckResult) -> str:
-    """One journal line (without the newline) for ``result``."""
-    record = dataclasses.asdict(result)
-    record["outcome"] = str(result.outcome)
-    return json.dumps(record, ensure_ascii=False)
 
 
 def from_record(record: dict[str, Any]) -> CheckResult:

@@ -14,10 +14,13 @@ JSON (see ``values.pack``), each carrying the parent's sequence number ``q``::
     {"op": "call", "q": n, "module": m, "target": t, "kwargs": k} -> {"q": n, "status": s, "value": v, ...}
     {"op": "sync", "q": n, "nonce": x}                          -> {"q": n, "status": "synced", "nonce": x}
 
-with ``s`` one of ok, missing, syntax_error, import_error, not_implemented, error, invalid, crashed.
-Nothing the child sends is trusted: student code shares this process and can write any frame; the parent
-times the calls, takes the last frame of a call before the acknowledgement of the sync that follows it,
-and checks every value.
+with ``s`` one of ok, missing, syntax_error, import_error, not_implemented, error, invalid, crashed,
+forbidden_import. What a call's outcome is gets decided here once, by ``resolve`` and ``classify_call``
+(standard library only, so that the child can run them): the in-process runner of trusted code
+(``grader.calls``, used by ``grader.inprocess``) and nbgrader's check cells (``deepgrade_check``) import
+the same two functions. Nothing the child sends is trusted: student code shares this process and can
+write any frame; the parent times the calls, takes the last frame of a call before the acknowledgement of
+the sync that follows it, and checks every value.
 """
 
 import importlib
@@ -263,6 +266,80 @@ def die_with_parent(parent):
         os._exit(1)
 
 
+def reply(status, error="", **extra):
+    """The one record of a call's or an import's outcome: ``{"status", "error", ...}``, as the child sends
+    it (``value`` holds the encoded return value when the status is ok)."""
+    return {"status": status, "error": error, **extra}
+
+
+def describe(err):
+    """The last line of ``err``'s standard rendering, ``Type: message`` with the type's bare name (its
+    module is named differently in the child, in-process and in a notebook), at most 500 characters."""
+    text = "".join(traceback.format_exception_only(type(err), err)).strip().splitlines()
+    line = text[-1] if text else type(err).__qualname__
+    qualified = f"{type(err).__module__}.{type(err).__qualname__}"
+    if line.startswith(qualified):
+        line = type(err).__qualname__ + line[len(qualified):]
+    return line[:500]
+
+
+def forbidden(err):
+    """The reply for an import of a package that implements graded functions, or None."""
+    name = getattr(err, "name", None) or ""
+    if not isinstance(err, ModuleNotFoundError) or name.split(".", 1)[0] not in FORBIDDEN:
+        return None
+    return reply("forbidden_import", f"import {name} (not available to a submission)")
+
+
+def resolve(module, module_name, target, harness):
+    """``(function, leading arguments)`` of a target: ``harness.NAME`` is called with the module first; any
+    other target must be a callable attribute of the module, else the ``missing`` reply is returned."""
+    if target.startswith("harness."):
+        if harness is None:
+            return reply("error", "sandbox: no harness was given")
+        return getattr(harness, target.split(".", 1)[1]), (module,)
+    fn = getattr(module, target, None)
+    if not callable(fn):
+        return reply("missing", f"{module_name}.{target} is not defined")
+    return fn, ()
+
+
+def classify_call(call, module, module_name, target, encode, contain_all=True):
+    """Run ``call()`` (the student's function, or the harness driving it) and classify what happened: the
+    stub's ``NotImplementedError`` is not_implemented; an ``AttributeError`` on the module itself is
+    missing (a helper the module lacks), any other one (``np.no_such_function``) is the student's error;
+    ``MemoryError`` is crashed; ``sys.exit`` is an error; a forbidden import is forbidden_import; a value
+    that ``encode`` (the codec) refuses is invalid; else ok with the encoded value. ``contain_all=False``
+    (in a process that must stay interruptible: in-process runs, nbgrader's kernel) lets
+    ``KeyboardInterrupt`` and other non-``Exception`` signals through."""
+    try:
+        value = call()
+    except NotImplementedError as err:
+        frames = traceback.extract_tb(err.__traceback__)
+        where = frames[-1].name if frames else target
+        return reply("not_implemented", f"{where} raises NotImplementedError")
+    except MemoryError:
+        return reply("crashed", "MemoryError: memory limit exceeded")
+    except SystemExit as err:
+        return reply("error", f"{target} called sys.exit({err.code!r})")
+    except AttributeError as err:
+        if getattr(err, "obj", None) is module:
+            return reply("missing", f"{module_name}.{err.name} is not defined")
+        return reply("error", describe(err))
+    except Exception as err:
+        return forbidden(err) or reply("error", describe(err))
+    except BaseException as err:
+        if not contain_all:
+            raise
+        return forbidden(err) or reply("error", describe(err))
+    try:
+        return reply("ok", value=encode(value))
+    except BaseException as err:
+        if not contain_all and not isinstance(err, Exception):
+            raise
+        return reply("invalid", f"returned value cannot be graded: {describe(err)}")
+
+
 def main(boot):
     cfg = boot["config"]
     die_with_parent(cfg["parent"])
@@ -309,77 +386,39 @@ def main(boot):
         while data:
             data = data[write(wfd, data):]
 
-    def describe(err):
-        text = "".join(traceback.format_exception_only(type(err), err)).strip().splitlines()
-        return (text[-1] if text else type(err).__name__)[:500]
-
-    def forbidden(err):
-        """The reply for an import of a package that implements graded functions, or None."""
-        name = getattr(err, "name", None) or ""
-        if not isinstance(err, ModuleNotFoundError) or name.split(".", 1)[0] not in FORBIDDEN:
-            return None
-        return {"status": "forbidden_import", "error": f"import {name} (not available to a submission)"}
-
     def do_import(name):
         if name in imported:
             return imported[name]
         try:
             importlib.import_module(name)
-            reply = {"status": "ok", "error": ""}
+            result = reply("ok")
         except SyntaxError as err:
-            reply = {"status": "syntax_error", "error": f"{type(err).__name__} line {err.lineno}: {err.msg}"}
+            result = reply("syntax_error", f"{type(err).__name__} line {err.lineno}: {err.msg}")
         except ModuleNotFoundError as err:
             if err.name == name:
-                reply = {"status": "missing", "error": f"no module {name}.py in the submission"}
+                result = reply("missing", f"no module {name}.py in the submission")
             else:
-                reply = forbidden(err) or {"status": "import_error", "error": describe(err)}
+                result = forbidden(err) or reply("import_error", describe(err))
         except MemoryError:
-            reply = {"status": "crashed", "error": "MemoryError at import: memory limit exceeded"}
+            result = reply("crashed", "MemoryError at import: memory limit exceeded")
         except SystemExit as err:
-            reply = {"status": "import_error", "error": f"the module called sys.exit({err.code!r}) at import"}
+            result = reply("import_error", f"the module called sys.exit({err.code!r}) at import")
         except BaseException as err:
-            reply = {"status": "import_error", "error": describe(err)}
-        imported[name] = reply
-        return reply
+            result = reply("import_error", describe(err))
+        imported[name] = result
+        return result
 
     def do_call(req):
-        reply = do_import(req["module"])
-        if reply["status"] != "ok":
-            return reply
-        module, target = sys.modules[req["module"]], req["target"]
-        if target.startswith("harness."):
-            if harness is None:
-                return {"status": "error", "error": "sandbox: no harness was given"}
-            fn = getattr(harness, target.split(".", 1)[1])
-            args = (module,)
-        else:
-            fn = getattr(module, target, None)
-            args = ()
-            if not callable(fn):
-                return {"status": "missing", "error": f"{req['module']}.{target} is not defined"}
+        loaded = do_import(req["module"])
+        if loaded["status"] != "ok":
+            return loaded
+        module, name, target = sys.modules[req["module"]], req["module"], req["target"]
+        found = resolve(module, name, target, harness)
+        if isinstance(found, dict):
+            return found
+        fn, args = found
         kwargs = decode(req["kwargs"])
-        try:
-            value = fn(*args, **kwargs)
-        except NotImplementedError as err:
-            frames = traceback.extract_tb(err.__traceback__)
-            where = frames[-1].name if frames else target
-            return {"status": "not_implemented", "error": f"{where} raises NotImplementedError"}
-        except MemoryError:
-            return {"status": "crashed", "error": "MemoryError: memory limit exceeded"}
-        except SystemExit as err:
-            return {"status": "error", "error": f"{target} called sys.exit({err.code!r})"}
-        except AttributeError as err:
-            if getattr(err, "obj", None) is module:
-                return {"status": "missing", "error": f"{req['module']}.{err.name} is not defined"}
-            return {"status": "error", "error": describe(err)}
-        except BaseException as err:
-            return forbidden(err) or {"status": "error", "error": describe(err)}
-        try:
-            return {"status": "ok", "value": encode(value), "error": ""}
-        except (ValueError, TypeError, RecursionError) as err:
-            return {"status": "invalid", "error": f"returned value cannot be graded: {describe(err)}"}
-        except BaseException as err:
-            return {"status": "invalid", "error": f"returned value cannot be graded: {describe(err)}"}
+        return classify_call(lambda: fn(*args, **kwargs), module, name, target, encode)
 
     send({"q": 0, "status": "ready", **report})
     while True:
@@ -391,13 +430,13 @@ def main(boot):
             send({"q": seq, "status": "synced", "nonce": req.get("nonce")})
             continue
         try:
-            reply = do_import(req["module"]) if req["op"] == "import" else do_call(req)
+            answer = do_import(req["module"]) if req["op"] == "import" else do_call(req)
         except BaseException as err:
-            reply = {"status": "error", "error": f"sandbox: {describe(err)}"}
+            answer = reply("error", f"sandbox: {describe(err)}")
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
             except BaseException:
                 pass
-        send({**reply, "q": seq})
+        send({**answer, "q": seq})
     os._exit(0)
