@@ -36,6 +36,9 @@ def _env(base: Path) -> dict[str, str]:
         IPYTHONDIR=str(base / "ipython"),
         NUMBA_CACHE_DIR=str(base / "numba"),
         PYTHONWARNINGS="ignore::DeprecationWarning",
+        # Hidden checks draw each student's inputs at autograde: without a secret they fail at once and the
+        # timing would leave their work out.
+        DEEPGRADE_SECRET=os.environ.get("DEEPGRADE_SECRET") or "deepgrade-bench-nbgrader-secret",
     )
     subprocess.run(
         [sys.executable, "-m", "ipykernel", "install", "--prefix", str(prefix), "--name", "python3"],
