@@ -25,9 +25,13 @@ time the child reports:
   (``RLIMIT_AS`` alone is per process: five forked helpers each under it are not);
 * disk written beneath the private folder (``disk_mb``), measured after each call and every second while
   one runs, by a walk that never follows links;
+* every reply is confirmed by a ``sync`` round trip: the call's reply is the last frame of its number
+  before the acknowledgement, so a frame forged early is replaced by the real one, and a child that dies
+  right after answering loses that call (as ``crashed``, or ``invalid`` when what it sent cannot be
+  decoded), never the next one;
 * for a timed call (``call(..., timed=True)``), the CPU time of every process of the child measured from
-  ``/proc`` just before the request and after a ``sync`` request is acknowledged, so a forged early
-  reply frame cannot stop the clock while work still runs (``Reply.cpu_s``). The child can still forge a
+  ``/proc`` just before the request and after the ``sync`` is acknowledged, so a forged early reply
+  frame cannot stop the clock while work still runs (``Reply.cpu_s``). The child can still forge a
   frame's content: the parent checks values, and the engine gives each timed run fresh inputs.
 
 A child that dies, hangs, exceeds a limit or answers garbage is recorded and started again on the next
@@ -584,8 +588,12 @@ class Sandbox:
         raw: dict[str, Any] = {}
         if failure is None:
             raw, failure = self._receive(seq, deadline, timeout_s)
-        if failure is None and timed:
-            raw, failure = self._synced(raw, seq, deadline, timeout_s)
+        if failure is None:
+            synced, failure = self._synced(raw, seq, deadline, timeout_s)
+            if failure is None:
+                raw = synced
+            elif self._decoded(raw, max_elements)[1]:
+                failure = Reply("invalid", error=self._decoded(raw, max_elements)[1])
         cpu = -1.0
         if timed and failure is None:
             cpu = max(0.0, procs.cpu_seconds(procs.related(root, None)) - cpu0)
@@ -604,17 +612,23 @@ class Sandbox:
             return Reply("invalid", error="the child sent a malformed reply", duration_s=duration,
                          output_tail=tail)
         error = " ".join(error.split())[:500]
-        value = None
-        if status == "ok" and "value" in raw:
-            try:
-                extra = {"max_elements": max_elements} if _DECODE_LIMITS and max_elements is not None else {}
-                value = values.decode(raw["value"], **extra)
-            except (ValueError, RecursionError) as err:
-                return Reply("invalid", error=f"returned value cannot be graded: {err}",
-                             duration_s=duration, output_tail=tail, cpu_s=cpu)
+        value, malformed = self._decoded(raw, max_elements)
+        if malformed:
+            return Reply("invalid", error=malformed, duration_s=duration, output_tail=tail, cpu_s=cpu)
         if status == "crashed":
             self._kill()
         return Reply(status, value, error, duration, tail, cpu)
+
+    @staticmethod
+    def _decoded(raw: dict[str, Any], max_elements: int | None) -> tuple[Any, str]:
+        """The value of an ``ok`` reply frame, or why it cannot be graded (bounded before allocation)."""
+        if raw.get("status") != "ok" or "value" not in raw:
+            return None, ""
+        try:
+            extra = {"max_elements": max_elements} if _DECODE_LIMITS and max_elements is not None else {}
+            return values.decode(raw["value"], **extra), ""
+        except (ValueError, RecursionError) as err:
+            return None, f"returned value cannot be graded: {err}"
 
     def _budget_left(self) -> float:
         return self.limits.budget_s - self._spent - (time.monotonic() - self._call_start)

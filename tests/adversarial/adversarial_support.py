@@ -43,18 +43,20 @@ BUDGET = 30.0
 
 @dataclass(frozen=True)
 class Run:
-    """A hostile run: the exercises it grades, and the per-call timeout and per-submission time budget
-    it sets (``None``: each check's own timeout)."""
+    """A hostile run: the exercises it grades, the per-call timeout (``None``: each check's own), the
+    per-submission time budget and the memory limit it sets."""
 
     exercises: tuple[str, ...]
     timeout: float | None
     budget: float
+    memory_mb: int
 
 
 RUNS = {
-    "sandbox": Run(SUBSET, TIMEOUT, BUDGET),
+    "sandbox": Run(SUBSET, TIMEOUT, BUDGET, 1024),
+    # the speed race's slow NumPy Adams need the default memory for their temporaries
     "numbers": Run(("ex09_gradient_check", "ex11_optimizers", "ex14_train_digits", "ex15_transfer_learning",
-                    "ex16_fused_adam"), None, 300.0),
+                    "ex16_fused_adam"), None, 300.0, 2048),
 }
 ODD_NAME = "Élève ☃ $(touch pwned); 'q' \"d\" *?"
 
@@ -201,7 +203,7 @@ def grade_command(subs: Path, out: Path, *extra: str, run: str = "sandbox",
     secret = [] if (env or os.environ).get("DEEPGRADE_SECRET") else ["--dev-secret"]  # hidden checks need one
     timeout = [] if spec.timeout is None else ["--timeout", str(spec.timeout)]
     return [sys.executable, "-m", "grader.cli", "grade", str(subs), "--out", str(out), *timeout,
-            "--budget", str(spec.budget), "--memory", "1024", "--no-progress", "--lang", "en",
+            "--budget", str(spec.budget), "--memory", str(spec.memory_mb), "--no-progress", "--lang", "en",
             "-k", " or ".join(spec.exercises), *secret,
             *([] if "--sandbox" in extra else ["--sandbox", "auto"]), *extra]
 

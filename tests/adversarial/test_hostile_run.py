@@ -94,44 +94,73 @@ def sysv_objects() -> set[str]:
 
 
 class WorkerKiller(threading.Thread):
-    """Kills the xdist worker grading a process named ``name`` (the child, or an ancestor: a launcher),
-    up to ``times`` times, as the OOM killer would kill a worker whose child holds too much memory."""
+    """Kills the xdist worker above a process named ``name`` (the sandbox child, beneath a launcher or
+    not), up to ``times`` times, as the OOM killer would kill a worker whose child holds too much memory.
+    It looks only beneath the ``grader.cli grade`` process writing to ``out``, so a scan stays short on a
+    loaded machine."""
 
-    def __init__(self, name: str, times: int = 2) -> None:
+    def __init__(self, name: str, out: Path, times: int = 2) -> None:
         super().__init__(daemon=True)
-        self.name_, self.times, self.killed = name, times, []
+        self.name_, self.marker, self.times, self.killed = name, str(out).encode(), times, []
         self.running = True
 
     def run(self) -> None:
+        grader = None
         while self.running and len(self.killed) < self.times:
-            for pid in processes_named(self.name_):
-                worker = _worker_above(pid)
-                if worker is not None and worker not in self.killed:
+            grader = grader or _process_with(b"grader.cli", self.marker)
+            workers = [c for c in _children(grader) if _is_worker(c)] if grader else []
+            for worker in workers:  # not the sandbox children a lost worker left to the grader
+                if worker not in self.killed and any(_comm(p) == self.name_ for p in _descendants(worker)):
                     os.kill(worker, signal.SIGKILL)
                     self.killed.append(worker)
-            time.sleep(0.05)
+            time.sleep(0.02)
 
     def stop(self) -> None:
         self.running = False
         self.join(timeout=5)
 
 
-def _parent(pid: int) -> int:
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return int(fields[1])
-
-
-def _worker_above(pid: int) -> int | None:
-    """The ancestor of ``pid`` whose parent is the ``grader.cli grade`` process: an xdist worker."""
-    try:
-        while pid > 1:
-            parent = _parent(pid)
-            if b"grader.cli" in Path(f"/proc/{parent}/cmdline").read_bytes():
-                return pid
-            pid = parent
-    except (OSError, ValueError, IndexError):
-        return None
+def _process_with(*needles: bytes) -> int | None:
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if all(n in cmdline for n in needles):
+                return int(entry.name)
     return None
+
+
+def _is_worker(pid: int) -> bool:
+    """An xdist worker: started by execnet's bootstrap line."""
+    try:
+        return b"sys.stdin.readline" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for t in Path(f"/proc/{pid}/task").iterdir()
+                for c in (t / "children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        found.append(todo.pop())
+        todo.extend(_children(found[-1]))
+    return found
+
+
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
 
 
 def _add_skipped_entries(subs: Path, base: Path) -> None:
@@ -163,7 +192,7 @@ def hostile_run(request, tmp_path_factory):
         _add_skipped_entries(subs, base)
     daemon = Daemon(base / f"daemon_{tag}.sock")
     daemon.start()
-    killer = WorkerKiller(f"{tag}kw")
+    killer = WorkerKiller(f"{tag}kw", out)
     killer.start()
     expects = build_hostile(subs, out, tag, sock=daemon.path, run=run_name)
     skipped = {k for k, e in expects.items() if e.needs and e.needs not in available}

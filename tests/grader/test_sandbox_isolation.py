@@ -177,6 +177,38 @@ def test_an_early_forged_frame_does_not_stop_the_clock(tmp_path, mode):
         assert box.starts == 1
 
 
+ANSWER_THEN_EXIT = """
+import os, sys
+
+
+def _send_then_exit(value):
+    frame = sys._getframe()
+    while "wfd" not in frame.f_locals:
+        frame = frame.f_back
+    found = frame.f_locals
+    found["send"]({"q": found["seq"], "status": "ok", "value": value, "error": ""})
+    os._exit(0)
+
+
+def answer_then_exit(x):
+    _send_then_exit({"i": 2 * x})
+
+
+def honest(x):
+    return 2 * x
+"""
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_child_that_dies_after_answering_loses_that_call_not_the_next(tmp_path, mode):
+    with sandbox(make(tmp_path, m=ANSWER_THEN_EXIT), mode) as box:
+        for _ in range(3):  # the death is seen at once (a sync round trip), never by the next call
+            dying = box.call("m", "answer_then_exit", {"x": 5}, 30)
+            assert dying.status == "crashed" and "exited with code 0" in dying.error, dying
+            after = box.call("m", "honest", {"x": 4}, 30)
+            assert after.ok and after.value == 8, after
+
+
 def test_the_time_budget_cuts_a_submission_that_answers_just_in_time(tmp_path):
     code = "import time\n\ndef slow():\n    time.sleep(0.9)\n    return 1\n"
     t0 = time.monotonic()

@@ -1,5 +1,7 @@
 """Stands for a submission whose grading worker dies (as when the OOM killer picks it): it names its
-process ``@TAG@kw`` and waits; the test kills the xdist worker above it, twice (the first loss is retried)."""
+process ``@TAG@kw`` and waits; the test kills the xdist worker above it, twice (the first loss is retried).
+The check graded before the first loss (``report_truth_table``, an honest ``perceptron``) keeps its
+record; every other check is recorded ``crashed: grading worker lost``."""
 import ctypes
 import time
 
