@@ -33,33 +33,5 @@ def compile_device_rules(module: ModuleType) -> dict[str, object]:
 
 
 _dev = compile_device_rules(rules)
-
-step = _dev["step"]
-step_grad = _dev["step_grad"]
-sigmoid = _dev["sigmoid"]
-sigmoid_grad = _dev["sigmoid_grad"]
-tanh = _dev["tanh"]
-tanh_grad = _dev["tanh_grad"]
-relu = _dev["relu"]
-relu_grad = _dev["relu_grad"]
-leaky_relu = _dev["leaky_relu"]
-leaky_relu_grad = _dev["leaky_relu_grad"]
-elu = _dev["elu"]
-elu_grad = _dev["elu_grad"]
-
-quadratic_loss = _dev["quadratic_loss"]
-quadratic_loss_grad = _dev["quadratic_loss_grad"]
-binary_cross_entropy = _dev["binary_cross_entropy"]
-binary_cross_entropy_grad = _dev["binary_cross_entropy_grad"]
-
-sgd_rule = _dev["sgd_rule"]
-momentum_rule = _dev["momentum_rule"]
-nesterov_lookahead_rule = _dev["nesterov_lookahead_rule"]
-nesterov_rule = _dev["nesterov_rule"]
-adagrad_rule = _dev["adagrad_rule"]
-rmsprop_rule = _dev["rmsprop_rule"]
-adam_rule = _dev["adam_rule"]
-
-l2_penalty_term = _dev["l2_penalty_term"]
-l2_grad_rule = _dev["l2_grad_rule"]
-dropout_rule = _dev["dropout_rule"]
+globals().update(_dev)  # every rule under its own name: device.sigmoid, device.adam_rule, ...
+__all__ = sorted(_dev)
