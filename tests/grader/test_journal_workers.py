@@ -34,15 +34,16 @@ def _named(mark: str) -> list[int]:
 
 
 def _worker_of(pid: int, controller: int) -> int | None:
-    """The controller's child (an xdist worker) on the way up from ``pid``."""
+    """The controller's child on the way up from ``pid`` when it is an xdist worker (started by execnet),
+    None when it is a sandbox child that a lost worker left to the controller (a subreaper)."""
     while pid > 1:
         try:
             status = Path(f"/proc/{pid}/status").read_text()
+            parent = int(next(line for line in status.splitlines() if line.startswith("PPid:")).split()[1])
+            if parent == controller:
+                return pid if b"sys.stdin.readline" in Path(f"/proc/{pid}/cmdline").read_bytes() else None
         except OSError:
             return None
-        parent = int(next(line for line in status.splitlines() if line.startswith("PPid:")).split()[1])
-        if parent == controller:
-            return pid
         pid = parent
     return None
 
