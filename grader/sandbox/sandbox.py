@@ -46,39 +46,30 @@ Landlock a process-mode child can read and write what the grader's user can. Bub
 
 from __future__ import annotations
 
-import functools
-import inspect
-import json
 import os
-import secrets
-import select
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 import weakref
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from grader import values
-from grader.model import Outcome
 from grader.sandbox import procs
 from grader.sandbox.child import BOOTSTRAP
+from grader.sandbox.frames import POLL_S, FrameIO
+from grader.sandbox.limits import MB, STATUSES, Limits, Reply
+from grader.sandbox.output import OutputDrain
 from grader.sandbox.overlay import SYSTEM_WRITE, shared_overlay
+from grader.sandbox.private import WRITABLE, child_environment, copy_submission, disk_usage, runtime_sources
 
-HERE = Path(__file__).resolve().parent
-STATUSES = frozenset(o.value for o in Outcome) - {Outcome.PASSED.value, Outcome.FAILED.value}
-WRITABLE = ("sub", "home", "tmp", "numba_cache")
-POLL_S = 0.05
 DISK_POLL_S = 1.0
-MB = 2**20
-_DECODE_LIMITS = "max_elements" in inspect.signature(values.decode).parameters
 _SIGNALS = {
     signal.SIGSEGV: "segmentation fault",
     signal.SIGBUS: "bus error",
@@ -89,156 +80,6 @@ _SIGNALS = {
     signal.SIGFPE: "floating-point exception",
     signal.SIGILL: "illegal instruction",
 }
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Resource limits of one submission's sandbox. ``memory_mb`` caps each process (``RLIMIT_AS``) and
-    all of them together (polled); ``processes`` caps the processes counted together (and each user's via
-    ``RLIMIT_NPROC`` for non-root); ``cpu_s`` caps one child's life (it is restarted when it dies);
-    ``budget_s`` is the wall time of all calls of the sandbox together; ``disk_mb`` what its private folder
-    may hold; ``max_files`` how many entries the disk walk visits before it counts the budget spent."""
-
-    memory_mb: int = 2048
-    cpu_s: int = 600
-    file_mb: int = 64
-    open_files: int = 256
-    processes: int = 64
-    threads: int = 1
-    startup_s: float = 60.0
-    output_mb: float = 8.0
-    max_copy_mb: float = 64.0
-    landlock: bool = True
-    budget_s: float = 300.0
-    disk_mb: int = 256
-    max_files: int = 20_000
-    seccomp: bool = True
-
-
-@dataclass(frozen=True)
-class Reply:
-    """What one call gave: ``status`` is ``"ok"`` or an ``Outcome`` value other than passed/failed;
-    ``duration_s`` is the parent's wall-clock time around the call; ``cpu_s`` the CPU seconds of all the
-    child's processes during a timed call, measured by the parent (-1.0 when not measured)."""
-
-    status: str
-    value: Any = None
-    error: str = ""
-    duration_s: float = 0.0
-    output_tail: str = ""
-    cpu_s: float = -1.0
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "ok"
-
-    @property
-    def outcome(self) -> Outcome | None:
-        return None if self.ok else Outcome(self.status)
-
-
-class _Drain(threading.Thread):
-    """Reads the child's merged stdout/stderr, keeps the last ``keep`` bytes, kills past ``limit``."""
-
-    def __init__(self, fd: int, limit: int, on_limit: Any, keep: int = 4096) -> None:
-        super().__init__(daemon=True)
-        self.fd, self.limit, self.on_limit, self.keep = fd, limit, on_limit, keep
-        self.total, self.tail, self.over = 0, bytearray(), False
-        self.lock = threading.Lock()
-
-    def run(self) -> None:
-        while True:
-            try:
-                chunk = os.read(self.fd, 1 << 16)
-            except OSError:
-                break
-            if not chunk:
-                break
-            with self.lock:
-                self.total += len(chunk)
-                self.tail += chunk
-                del self.tail[: -self.keep]
-            if self.total > self.limit and not self.over:
-                self.over = True
-                self.on_limit()
-        os.close(self.fd)
-
-    def since(self, mark: int) -> str:
-        with self.lock:
-            n = min(self.total - mark, len(self.tail))
-            text = bytes(self.tail[len(self.tail) - n :]).decode("utf-8", "replace") if n > 0 else ""
-            skipped = self.total - mark - n
-        return (f"[... {skipped} bytes ...]\n" if skipped > 0 else "") + text
-
-
-def _copy_submission(src: Path, dest: Path, max_bytes: float) -> None:
-    """Copy regular files only (symlinks are skipped: they could point at solutions/), within a size cap."""
-    total = 0
-    dest.mkdir(parents=True)
-    if src.is_file():
-        shutil.copyfile(src, dest / src.name)
-        return
-    for root, dirs, files in os.walk(src, followlinks=False):
-        rel = Path(root).relative_to(src)
-        dirs[:] = [d for d in dirs if not (Path(root) / d).is_symlink() and d != "__pycache__"]
-        (dest / rel).mkdir(parents=True, exist_ok=True)
-        for name in files:
-            path = Path(root) / name
-            if path.is_symlink() or not path.is_file():
-                continue
-            total += path.stat().st_size
-            if total > max_bytes:
-                raise OSError(f"submission larger than {max_bytes / 2**20:.0f} MB")
-            shutil.copyfile(path, dest / rel / name)
-
-
-def child_environment(private: Path, token: str, threads: int) -> dict[str, str]:
-    """The child's whole environment: nothing inherited from the grader (no PYTHONPATH, PYTEST_ADDOPTS,
-    paths to the project or the output)."""
-    n = str(threads)
-    return {
-        "PATH": "/usr/local/bin:/usr/bin:/bin",
-        "HOME": str(private / "home"),
-        "TMPDIR": str(private / "tmp"),
-        "LANG": "C.UTF-8",
-        "LC_ALL": "C.UTF-8",
-        "PYTHONHASHSEED": "0",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "NUMBA_CACHE_DIR": str(private / "numba_cache"),
-        "NUMBA_NUM_THREADS": n,
-        "OMP_NUM_THREADS": n,
-        "OPENBLAS_NUM_THREADS": n,
-        "MKL_NUM_THREADS": n,
-        "MPLBACKEND": "Agg",
-        "MPLCONFIGDIR": str(private / "home"),
-        "DEEPGRADE_SANDBOX": token,
-    }
-
-
-@functools.cache
-def _runtime_sources() -> tuple[str, str]:
-    """The child program and the codec, read once from the grader's own tree."""
-    return (HERE / "child.py").read_text(encoding="utf-8"), Path(values.__file__).read_text(encoding="utf-8")
-
-
-def disk_usage(root: Path, max_entries: int) -> tuple[int, int]:
-    """``(bytes allocated, entries)`` beneath ``root``, by an ``fwalk`` that opens every folder relative to
-    its parent and never follows a symlink (a child swapping a folder for a link cannot send the walk
-    elsewhere); stops counting past ``max_entries``."""
-    total = count = 0
-    try:
-        for _dir, dirs, files, dirfd in os.fwalk(root, follow_symlinks=False):
-            for name in (*dirs, *files):
-                count += 1
-                if count > max_entries:
-                    return total, count
-                try:
-                    total += os.stat(name, dir_fd=dirfd, follow_symlinks=False).st_blocks * 512
-                except OSError:
-                    pass
-    except OSError:
-        pass
-    return total, count
 
 
 def _warn_once() -> None:
@@ -252,7 +93,7 @@ def _warn_once() -> None:
     )
 
 
-class Sandbox:
+class Sandbox(FrameIO):
     """A submission folder (or a single module file) served by a sandboxed child.
 
     >>> with Sandbox(Path("alice")) as box:          # doctest: +SKIP
@@ -279,7 +120,7 @@ class Sandbox:
         self._fatal: dict[str, Reply] = {}
         self._broken: Reply | None = None
         self._renew = False
-        self._drain: _Drain | None = None
+        self._drain: OutputDrain | None = None
         self._fds: tuple[int, int] = (-1, -1)
         self._output_killed = False
         self._seq = 0
@@ -304,7 +145,7 @@ class Sandbox:
         self._finalizer = weakref.finalize(self, shutil.rmtree, str(self.private), True)
         try:
             try:
-                _copy_submission(self._source, self.private / "sub", self.limits.max_copy_mb * MB)
+                copy_submission(self._source, self.private / "sub", self.limits.max_copy_mb * MB)
             except OSError as err:
                 self._broken = Reply("crashed", error=f"could not copy the submission: {err}")
                 (self.private / "sub").mkdir(exist_ok=True)
@@ -351,7 +192,7 @@ class Sandbox:
         rep_r, rep_w = os.pipe()
         out_r, out_w = os.pipe()
         self._token = uuid.uuid4().hex
-        child, codec = _runtime_sources()
+        child, codec = runtime_sources()
         boot = {"child": child, "values": codec, "harness": self._harness,
                 "config": self._config(req_r, rep_w)}
         try:
@@ -379,7 +220,7 @@ class Sandbox:
         self.starts += 1
         self._fds = (req_w, rep_r)
         self._output_killed = False
-        self._drain = _Drain(out_r, int(self.limits.output_mb * MB), self._on_output_limit)
+        self._drain = OutputDrain(out_r, int(self.limits.output_mb * MB), self._on_output_limit)
         self._drain.start()
         self._imported.clear()
         drain = self._drain
@@ -486,94 +327,6 @@ class Sandbox:
             return Reply("timeout", error=f"time budget of the submission ({self.limits.budget_s:g} s) spent")
         return Reply("timeout", error=f"no answer within {timeout_s:g} s; the child was killed")
 
-    def _send(self, message: dict[str, Any], deadline: float, timeout_s: float, seq: int) -> Reply | None:
-        """Write one frame numbered ``seq`` before ``deadline``; returns a failure reply or None."""
-        data = memoryview(values.pack(json.dumps({**message, "q": seq}, allow_nan=False).encode("utf-8")))
-        req_w = self._fds[0]
-        try:
-            while data:
-                _, ready, _ = select.select([], [req_w], [], max(0.0, deadline - time.monotonic()))
-                if not ready:
-                    return self._timeout(timeout_s)
-                data = data[os.write(req_w, data[: 1 << 16]) :]
-        except OSError:
-            return self._death()
-        return None
-
-    def _frame(self, deadline: float, timeout_s: float, watch: bool) -> tuple[dict[str, Any], Reply | None]:
-        """Read one whole frame before ``deadline``, checking the limits every ``POLL_S`` if ``watch``."""
-        rep_r = self._fds[1]
-        buf = bytearray()
-        need, header = 8, True
-        while True:
-            while len(buf) < need:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return {}, self._timeout(timeout_s)
-                ready, _, _ = select.select([rep_r], [], [], min(left, POLL_S) if watch else left)
-                if watch:
-                    reason = self._over_limits()
-                    if reason:
-                        self._kill()
-                        return {}, Reply("crashed", error=reason)
-                if not ready:
-                    if watch and self._root_exited(rep_r):
-                        return {}, self._death()
-                    continue
-                chunk = os.read(rep_r, min(need - len(buf), 1 << 20))
-                if not chunk:
-                    return {}, self._death()
-                buf += chunk
-            if not header:
-                break
-            try:
-                need = 8 + values.unpack(bytes(buf[:8]))
-            except ValueError as err:
-                self._kill()
-                return {}, Reply("invalid", error=f"the child sent a malformed reply: {err}")
-            header = False
-        try:
-            frame = json.loads(bytes(buf[8:]).decode("utf-8"))
-        except (UnicodeDecodeError, ValueError, RecursionError):
-            frame = None
-        if type(frame) is not dict:
-            self._kill()
-            return {}, Reply("invalid", error="the child sent a malformed reply")
-        return frame, None
-
-    def _root_exited(self, rep_r: int) -> bool:
-        """The child is gone and left nothing to read (a process it forked may still hold the pipe)."""
-        if self._proc is None or self._proc.poll() is None:
-            return False
-        return not select.select([rep_r], [], [], 0)[0]
-
-    def _receive(
-        self, seq: int, deadline: float, timeout_s: float, watch: bool = True
-    ) -> tuple[dict[str, Any], Reply | None]:
-        """The first frame numbered ``seq``; frames with another number are strays and are dropped."""
-        while True:
-            frame, failure = self._frame(deadline, timeout_s, watch)
-            if failure is not None or frame.get("q") == seq:
-                return frame, failure
-
-    def _synced(
-        self, reply: dict[str, Any], seq: int, deadline: float, timeout_s: float
-    ) -> tuple[dict[str, Any], Reply | None]:
-        """Send a ``sync`` and wait for its acknowledgement; the call's reply is the last frame numbered
-        ``seq`` received before it (a frame forged early is replaced by the real one that follows)."""
-        self._seq += 1
-        sync, nonce = self._seq, secrets.token_hex(16)
-        failure = self._send({"op": "sync", "nonce": nonce}, deadline, timeout_s, sync)
-        while failure is None:
-            frame, failure = self._frame(deadline, timeout_s, True)
-            if failure is not None:
-                break
-            if frame.get("q") == seq:
-                reply = frame
-            elif frame.get("q") == sync and frame.get("nonce") == nonce and frame.get("status") == "synced":
-                return reply, None
-        return {}, failure
-
     def _request(self, message: dict[str, Any], timeout_s: float, *, timed: bool = False,
                  max_elements: int | None = None) -> Reply:
         mark = self._drain.total if self._drain is not None else 0
@@ -618,17 +371,6 @@ class Sandbox:
         if status == "crashed":
             self._kill()
         return Reply(status, value, error, duration, tail, cpu)
-
-    @staticmethod
-    def _decoded(raw: dict[str, Any], max_elements: int | None) -> tuple[Any, str]:
-        """The value of an ``ok`` reply frame, or why it cannot be graded (bounded before allocation)."""
-        if raw.get("status") != "ok" or "value" not in raw:
-            return None, ""
-        try:
-            extra = {"max_elements": max_elements} if _DECODE_LIMITS and max_elements is not None else {}
-            return values.decode(raw["value"], **extra), ""
-        except (ValueError, RecursionError) as err:
-            return None, f"returned value cannot be graded: {err}"
 
     def _budget_left(self) -> float:
         return self.limits.budget_s - self._spent - (time.monotonic() - self._call_start)
