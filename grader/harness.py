@@ -30,6 +30,18 @@ def _snap(arrays: list[np.ndarray]) -> list[np.ndarray]:
     return [np.ndarray.copy(a) for a in arrays]
 
 
+def _optimizer_step(
+    module: ModuleType, name: str, w: np.ndarray, g: np.ndarray, state: list, t: int, hp: dict[str, float]
+) -> tuple:
+    """One call of the student's ``<name>_step`` (Adam also gets the step counter ``t``), its outputs as a
+    tuple ``(w, *state)``."""
+    if name == "sgd":
+        return (module.sgd_step(w, g, **hp),)
+    if name == "adam":
+        return module.adam_step(w, g, *state, t, **hp)
+    return getattr(module, f"{name}_step")(w, g, *state, **hp)
+
+
 def run_optimizer(
     module: ModuleType,
     name: str,
@@ -56,12 +68,7 @@ def run_optimizer(
             g = _quadratic_grad(w_ahead, scales, center)
         else:
             g = _quadratic_grad(w, scales, center)
-        if name == "sgd":
-            out = (module.sgd_step(w, g, **hp),)
-        elif name == "adam":
-            out = module.adam_step(w, g, *state, t, **hp)
-        else:
-            out = getattr(module, f"{name}_step")(w, g, *state, **hp)
+        out = _optimizer_step(module, name, w, g, state, t, hp)
         args = _snap([w, g, *state])
         w, *state = (np.array(x, dtype=np.float64) for x in out)
         calls.append({"args": args, "out": _snap([w, *state])})
@@ -250,12 +257,7 @@ def optimizer_path(
             g = grad(np.array(module.nesterov_lookahead(w, state[0], **hp), dtype=np.float64).reshape(2))
         else:
             g = grad(w)
-        if name == "sgd":
-            out = (module.sgd_step(w, g, **hp),)
-        elif name == "adam":
-            out = module.adam_step(w, g, *state, t, **hp)
-        else:
-            out = getattr(module, f"{name}_step")(w, g, *state, **hp)
+        out = _optimizer_step(module, name, w, g, state, t, hp)
         w, *state = (np.array(x, dtype=np.float64).reshape(2) for x in out)
         path.append(np.ndarray.copy(w))
         if not _finite_path(path):

@@ -13,17 +13,8 @@ import numpy as np
 from kernels.optim import adam_step
 
 
-def adam_step_fused(
-    w: np.ndarray,
-    g: np.ndarray,
-    m: np.ndarray,
-    v: np.ndarray,
-    t: int,
-    lr: float,
-    beta1: float,
-    beta2: float,
-    eps: float,
-) -> None:
+def adam_step_fused(w: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, t: int,
+                    lr: float, beta1: float, beta2: float, eps: float) -> None:
     """One Adam step in place on 1-D float64 arrays; ``t`` (>= 1) already incremented."""
     adam_step(
         w, g, {"m": m, "v": v, "t": int(t) - 1}, lr=lr, beta1=beta1, beta2=beta2, eps=eps, parallel=False

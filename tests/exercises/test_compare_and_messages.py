@@ -118,4 +118,4 @@ def test_harness_imports_only_stdlib_and_numpy() -> None:
             roots |= {alias.name.split(".")[0] for alias in node.names}
         elif isinstance(node, ast.ImportFrom):
             roots.add((node.module or "").split(".")[0])
-    assert roots <= {"__future__", "types", "typing", "numpy"}, roots
+    assert roots <= {"__future__", "functools", "types", "typing", "numpy"}, roots
