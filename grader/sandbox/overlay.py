@@ -8,7 +8,7 @@ library and the overlay built here: a folder of symlinks to the site-packages en
 ``import kernels`` or ``import torch`` fail in the child, and no implementation of a graded function is
 readable there.
 
-``readable_paths`` is the one read list that Landlock (``child.landlock``) and bubblewrap
+``readable_paths`` is the one read list that Landlock (``confine.landlock``) and bubblewrap
 (``grader.sandbox.bwrap``) both follow: the interpreter binary and its shared library, each entry of the
 standard library except ``site-packages``/``dist-packages``, the system folders (split around any
 site-packages folder or project tree that lies beneath them, as when Python lives in ``/usr/local``), the

@@ -60,9 +60,11 @@ def child_environment(private: Path, token: str, threads: int) -> dict[str, str]
 
 
 @functools.cache
-def runtime_sources() -> tuple[str, str]:
-    """The child program and the codec, read once from the grader's own tree."""
-    return (HERE / "child.py").read_text(encoding="utf-8"), Path(values.__file__).read_text(encoding="utf-8")
+def runtime_sources() -> dict[str, str]:
+    """The child program, its confinement and the codec, read once from the grader's own tree."""
+    return {"child": (HERE / "child.py").read_text(encoding="utf-8"),
+            "confine": (HERE / "confine.py").read_text(encoding="utf-8"),
+            "values": Path(values.__file__).read_text(encoding="utf-8")}
 
 
 def disk_usage(root: Path, max_entries: int) -> tuple[int, int]:

@@ -192,8 +192,7 @@ class Sandbox(FrameIO):
         rep_r, rep_w = os.pipe()
         out_r, out_w = os.pipe()
         self._token = uuid.uuid4().hex
-        child, codec = runtime_sources()
-        boot = {"child": child, "values": codec, "harness": self._harness,
+        boot = {**runtime_sources(), "harness": self._harness,
                 "config": self._config(req_r, rep_w)}
         try:
             launcher = self.launcher

@@ -474,7 +474,7 @@ def _run_bpf(prog: list[tuple[int, int, int, int]], arch: int, nr: int, arg0: in
 ])
 def test_the_seccomp_program_denies_with_eperm_and_allows_the_rest(machine, arch, socket_nr, getpid_nr,
                                                                     prctl_nr):
-    from grader.sandbox.child import seccomp_program
+    from grader.sandbox.confine import seccomp_program
 
     prog = seccomp_program(machine)
     allow, eperm = 0x7FFF0000, 0x00050001
