@@ -1,49 +1,61 @@
 """The deepgrade pytest plugin (shaped like pytest-timeout: options, configure, hooks).
 
-``pytest -p grader.plugin --submissions DIR [-n 2 --dist loadgroup]`` grades every submission of ``DIR``:
-the plugin points the session at ``grader/engine/test_submissions.py``, whose items are the registry's
-checks parametrised by submission. Every process (controller and xdist workers) runs the same intake
-and plan; workers grade, and the controller collects each outcome from ``report.user_properties`` and
-appends it to the results journal ``<out>/results.jsonl`` as soon as a submission's last item is in, one
-flushed and fsynced write per submission. Items that produced no record (a grader error, a worker lost)
-are journaled as such, never dropped.
+``pytest -p grader.plugin --submissions DIR [-n 2]`` grades every submission of ``DIR``: the plugin points
+the session at ``grader/engine/test_submissions.py``, whose items are the registry's checks parametrised by
+submission (``-k``/``-m`` select checks; marks ``points(n)``, ``public``/``hidden``, ``timing``). The
+controller runs the intake once and writes it to its scratch folder; xdist workers read it from there
+(``grader.engine.state``). A submission's items stay on one worker (``grader.engine.scheduling``), whose
+first item grades them all with ``grader.engine.submission.grade_submission``. With ``--grade-cluster
+local[:N]|tcp://HOST:PORT`` the controller instead sends one Dask task per submission
+(``grader.engine.cluster``) and feeds the records back as the items' reports.
 
-An output folder that holds a journal is never overwritten silently: ``--resume`` deselects the checks the
-journal already holds, ``--regrade`` grades the selection again and merges its records in (atomically),
-``--fresh`` renames the old journal, plan and seeds beside them with a timestamp; without one of them the
-run is refused. Before grading, the controller writes ``<out>/plan.json`` (``grader.reports.plan``), the
-checks each student is expected to have, so that reports mark an unfinished student ``incomplete``. A
-journal write that fails (a full disk) stops the run cleanly, keeping what was journaled. The instructor's
-secret leaves the environment on the controller and reaches xdist workers over their channel
-(``workerinput``), never through an environment that ``/proc`` shows.
+The controller collects each outcome from ``report.user_properties`` into the run's ``Journal``
+(``grader.engine.journal``: the modes ``--resume``/``--regrade``/``--fresh``, ``plan.json`` and
+``seeds.json``, one fsynced append per submission). Items that produced no record (a worker lost) are
+journaled as such, never dropped. The instructor's secret leaves the environment on the controller and
+reaches xdist workers over their channel (``workerinput``), never through an environment that ``/proc``
+shows.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import hashlib
 import json
-import os
-import time
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from grader.engine.grading import Planned, failure_result
-from grader.engine.state import STATE_KEY, build_state, get_state
+from grader.engine import settings
+from grader.engine.grading import Planned
+from grader.engine.journal import (
+    JOURNAL_MODES,
+    SEEDS_NAME,
+    WORKER_LOST,
+    Journal,
+    JournalStop,
+    archive,
+    done_keys,
+    drop_partial_line,
+    holds_journal,
+    journal_mode,
+    record_seeds,
+    recorded_seeds,
+    redact_secret,
+    refusal,
+)
+from grader.engine.state import INTAKE_KEY, STATE_KEY, build_state, get_state, planned_of
 from grader.errors import UsageError
 from grader.model import RESULT_KEY, CheckResult, Outcome
+
+__all__ = ["ENGINE_DIR", "INI", "JOURNAL_MODES", "SEEDS_NAME", "TEST_MODULE", "WORKER_LOST", "Collector",
+           "archive", "done_keys", "drop_partial_line", "holds_journal", "journal_mode", "record_seeds",
+           "recorded_seeds", "redact_secret", "refusal"]
 
 ENGINE_DIR = Path(__file__).resolve().parent / "engine"
 TEST_MODULE = ENGINE_DIR / "test_submissions.py"
 INI = ENGINE_DIR / "grader.ini"
-SEEDS_NAME = "seeds.json"
 SECRET_KEY = "deepgrade_secret"  # in a worker's workerinput
-WORKER_LOST = "grading worker lost"
-JOURNAL_MODES = ("resume", "regrade", "fresh")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -52,18 +64,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--grade-out", default="reports", help="folder of the results journal (default reports/)")
     group.addoption("--grade-timeout", dest="grader_timeout", type=float, default=None,
                     help="wall-clock limit of every call in seconds (default: each check's own)")
-    group.addoption("--grade-memory", dest="grader_memory", type=int, default=2048,
-                    help="address-space limit of a sandbox child in MB (default 2048)")
-    group.addoption("--grade-budget", dest="grader_budget", type=float, default=300.0,
-                    help="wall time of all calls of one submission together, in seconds (default 300)")
-    group.addoption("--grade-disk", dest="grader_disk", type=int, default=256,
-                    help="what one submission's sandbox may write, in MB (default 256)")
-    group.addoption("--grade-threads", dest="grader_threads", type=int, default=1,
-                    help="threads a child may use for Numba/BLAS (default 1)")
+    settings.add_options(group.addoption, cli=False)
     group.addoption("--public-only", action="store_true", default=False, help="grade public checks only")
     group.addoption("--grade-sandbox", dest="grader_sandbox", choices=("auto", "bwrap", "process"),
                     default="auto", help="isolation of the children: bubblewrap namespaces, process-level "
                     "only, or bubblewrap when it runs here (default auto)")
+    group.addoption("--grade-cluster", dest="grade_cluster", default=None, metavar="local[:N]|tcp://HOST:PORT",
+                    help="grade one submission per Dask task: a local cluster of N worker processes or an "
+                    "existing scheduler (needs the cluster extra: pip install 'deepgrade[cluster]')")
     group.addoption("--resume", action="store_true", default=False,
                     help="keep the journal and grade only the checks it does not hold")
     group.addoption("--regrade", action="store_true", default=False,
@@ -91,12 +99,17 @@ def pytest_configure(config: pytest.Config) -> None:
     if is_worker(config):
         receive_secret(config)
     try:
+        settings.check(config.option)
         config.stash[STATE_KEY] = build_state(config)
     except UsageError as err:
         raise pytest.UsageError(str(err)) from None
     config.args[:] = [str(TEST_MODULE)]
     if not is_worker(config):
         config.pluginmanager.register(Collector(config), "deepgrade-collector")
+        if config.option.grade_cluster:
+            from grader.engine.cluster import ClusterLoop
+
+            config.pluginmanager.register(ClusterLoop(config), "deepgrade-cluster")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -110,110 +123,17 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         tempdirs.sweep_stale()  # and a lost worker's scratch folders hold copies of students' code
 
 
-def done_keys(journal: Path) -> set[tuple[str, str, str]]:
-    """(student, exercise, check) already in a journal."""
-    from grader.reports import load_results
-
-    if not journal.is_file():
-        return set()
-    return {(r.student, r.exercise, r.check) for r in load_results(journal)}
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not config.option.submissions or not config.option.resume:
         return
     done = done_keys(Path(config.option.grade_out) / "results.jsonl")
     keep, drop = [], []
     for item in items:
-        p = getattr(item, "callspec", None) and item.callspec.params.get("planned")
+        p = planned_of(item)
         (drop if p is not None and (p.student, p.exercise, p.check) in done else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
-
-
-def drop_partial_line(journal: Path) -> None:
-    """Cut a journal back to its last complete line (a run killed while appending), so that a resumed
-    run appends after whole records only."""
-    if not journal.is_file():
-        return
-    with journal.open("rb+") as fh:
-        data = fh.read()
-        if data and not data.endswith(b"\n"):
-            fh.truncate(data.rfind(b"\n") + 1)
-            os.fsync(fh.fileno())
-
-
-def journal_mode(option: Any) -> str:
-    """``resume``, ``regrade``, ``fresh`` or ``new`` (none asked); asking for two is a usage error."""
-    asked = [mode for mode in JOURNAL_MODES if getattr(option, mode, False)]
-    if len(asked) > 1:
-        raise pytest.UsageError(f"choose one of --{' / --'.join(asked)}")
-    return asked[0] if asked else "new"
-
-
-def holds_journal(journal: Path) -> bool:
-    """Whether ``journal`` holds at least one byte (an empty one is the trace of a run that graded
-    nothing, and may be started over)."""
-    try:
-        return journal.stat().st_size > 0
-    except OSError:
-        return False
-
-
-def refusal(out: Path) -> str:
-    """The one-line reason a run into a folder holding a journal is refused without a mode."""
-    return (f"{out} holds a graded run ({out.name}/results.jsonl): use --resume to grade what it lacks, "
-            "--regrade to grade the selected submissions again, or --fresh to start over (the old journal "
-            "is kept beside it)")
-
-
-def archive(out: Path, names: tuple[str, ...]) -> list[Path]:
-    """Rename each of ``names`` in ``out`` to ``<stem>-<UTC timestamp>[-n]<suffix>`` (the same stamp for
-    all, never over an existing file); returns the new paths."""
-    present = [out / name for name in names if (out / name).exists()]
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    for attempt in range(1000):
-        tag = stamp if attempt == 0 else f"{stamp}-{attempt}"
-        targets = [p.with_name(f"{p.stem}-{tag}{p.suffix}") for p in present]
-        if not any(t.exists() for t in targets):
-            break
-    for path, target in zip(present, targets, strict=True):
-        os.rename(path, target)
-    return targets
-
-
-def _secret_digest(state: Any) -> str:
-    return hashlib.sha256(state.backend.module.secret().encode("utf-8")).hexdigest()
-
-
-def recorded_seeds(path: Path, state: Any, mode: str = "resume") -> dict[str, int]:
-    """The seeds of an earlier run in ``path`` (``seeds.json``); raises ``pytest.UsageError`` when that
-    run used another secret, since resuming or regrading would mix two sets of hidden inputs."""
-    if not path.is_file():
-        return {}
-    try:
-        old = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError:
-        return {}
-    if old.get("secret_sha256", _secret_digest(state)) != _secret_digest(state):
-        raise pytest.UsageError(f"--{mode}: {path.parent} was graded with another DEEPGRADE_SECRET")
-    return dict(old.get("seeds", {}))
-
-
-def record_seeds(path: Path, state: Any, planned: list[Planned], earlier: dict[str, int]) -> None:
-    """Write ``seeds.json``: the SHA-256 of the instructor's secret (never the secret) and the seed of
-    every graded check (``grader.seeds.check_seed``), so any grade can be reproduced."""
-    from grader.reports.files import atomic_write_text
-    from grader.seeds import check_seed
-
-    secret = state.backend.module.secret()
-    seeds = dict(earlier)
-    for p in planned:
-        seeds[f"{p.student}::{p.exercise}::{p.check}"] = check_seed(p.exercise, p.check, p.student, secret,
-                                                                     p.hidden)
-    record = {"secret_sha256": _secret_digest(state), "derivation": "grader.seeds.check_seed", "seeds": seeds}
-    atomic_write_text(path, json.dumps(record, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
 
 
 def receive_secret(config: pytest.Config) -> None:
@@ -231,77 +151,59 @@ def _pid(nodeid: str) -> str:
 
 
 class Collector:
-    """Controller side: keeps the journal safe (modes, plan, seeds), gathers every record and journals
-    each submission when its last item is in."""
+    """Controller side: opens the run's ``Journal`` (modes, plan, seeds), gathers every record from the
+    items' reports and journals each submission when its last item is in."""
 
     def __init__(self, config: pytest.Config) -> None:
-        from grader.reports import JOURNAL_NAME
         from grader.seeds import take_secret_from_environment
 
         take_secret_from_environment()
         self.config = config
         self.state = get_state(config)
-        self.out = Path(config.option.grade_out)
-        self.journal = self.out / JOURNAL_NAME
-        self.mode = journal_mode(config.option)
-        self.expected: dict[str, set[str]] = {}
-        self.records: dict[str, CheckResult] = {}
-        self.pending: dict[str, list[CheckResult]] = defaultdict(list)
-        self.results: list[CheckResult] = []
-        self.failed_checks = 0
-        self.done_students: list[str] = []
-        self.listeners: list[Any] = []
-        self.earlier_seeds: dict[str, int] = {}
-        self.earlier_plan: dict[str, set[str]] = {}
-        self.planned = False
-        self.retrying: set[str] = set()
-        self.interrupted = False
-        self.stop_reason: str | None = None
-        self.archived: list[Path] = []
-        workers = getattr(config.option, "numprocesses", None)
-        if isinstance(workers, int) and workers > 0 and getattr(config.option, "maxworkerrestart", 0) is None:
-            # each submission can cost at most two lost workers (RetryOnceGroupScheduling)
-            config.option.maxworkerrestart = str(2 * len(self.state.submissions) + 4 * workers)
-
-    def _stop(self, what: str, err: OSError) -> None:
-        """End the run at once, keeping what was journaled (a full disk, a folder gone)."""
-        self.stop_reason = f"cannot write {what}: {err.strerror or err}"
-        pytest.exit(self.stop_reason, returncode=int(pytest.ExitCode.INTERRUPTED))
-
-    def _earlier_plan(self) -> dict[str, set[str]]:
-        from grader.errors import UsageError
-        from grader.reports import load_plan, load_results
-        from grader.reports.plan import recorded
-
         try:
-            plan = load_plan(self.out)
-            if plan is None and holds_journal(self.journal):
-                plan = recorded(load_results(self.journal))
+            mode = journal_mode(config.option)
         except UsageError as err:
             raise pytest.UsageError(str(err)) from None
-        return plan or {}
+        self.journal = Journal(Path(config.option.grade_out), mode, self.state.backend.module.secret())
+        self.out, self.mode = self.journal.out, mode
+        self.retrying: set[str] = set()
+        self.interrupted = False
+        workers = getattr(config.option, "numprocesses", None)
+        if isinstance(workers, int) and workers > 0 and getattr(config.option, "maxworkerrestart", 0) is None:
+            # each submission can cost at most two lost workers (SubmissionScheduling)
+            config.option.maxworkerrestart = str(2 * len(self.state.submissions) + 4 * workers)
+
+    # what session.Outcome and the progress bar read
+    @property
+    def listeners(self) -> list[Any]:
+        return self.journal.listeners
+
+    @property
+    def results(self) -> list[CheckResult]:
+        return self.journal.results
+
+    @property
+    def stop_reason(self) -> str | None:
+        return self.journal.stop_reason
+
+    @property
+    def expected(self) -> dict[str, set[str]]:
+        return self.journal.expected
+
+    @property
+    def failed_checks(self) -> int:
+        return self.journal.failed_checks
+
+    def _stopped(self, err: JournalStop) -> None:
+        """End the run at once, keeping what was journaled (a full disk, a folder gone)."""
+        pytest.exit(str(err), returncode=int(pytest.ExitCode.INTERRUPTED))
 
     # the items to expect, from the controller's own collection or the first xdist worker's
     def _expect(self, pids: list[str]) -> None:
-        from grader.reports.files import atomic_write_text
-        from grader.reports.plan import PLAN_NAME, check_key, merge, plan_json
-
-        if self.planned:
-            return
-        self.planned = True
-        chosen = [self.state.by_pid[pid] for pid in pids if pid in self.state.by_pid]
-        this_run: dict[str, set[str]] = {}
-        for planned in chosen:
-            self.expected.setdefault(planned.student, set()).add(planned.pid)
-            this_run.setdefault(planned.student, set()).add(check_key(planned.exercise, planned.check))
-        plan = merge(self.earlier_plan, this_run)
         try:
-            atomic_write_text(self.out / PLAN_NAME, plan_json(plan))
-            record_seeds(self.out / SEEDS_NAME, self.state, chosen, self.earlier_seeds)
-        except OSError as err:
-            self._stop(f"the plan and seeds in {self.out}", err)
-        for listener in self.listeners:
-            listener.start(self)
+            self.journal.expect(self.state.by_pid[pid] for pid in pids if pid in self.state.by_pid)
+        except JournalStop as err:
+            self._stopped(err)
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_finish(self, session: pytest.Session) -> None:
@@ -317,123 +219,65 @@ class Collector:
 
         if held_secret() is not None:
             node.workerinput[SECRET_KEY] = held_secret()
+        if self.state.intake_file is not None:
+            node.workerinput[INTAKE_KEY] = str(self.state.intake_file)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:
-        if config.getvalue("dist") != "loadgroup":
+        if config.getvalue("dist") == "each":
             return None
-        from grader.engine.scheduling import RetryOnceGroupScheduling
+        from grader.engine.scheduling import SubmissionScheduling
 
-        return RetryOnceGroupScheduling(config, log, self._retry, self._lost)
+        return SubmissionScheduling(config, log, self._retry, self._lost)
 
     def _retry(self, nodeid: str) -> None:
         self.retrying.add(_pid(nodeid))
 
     def _lost(self, nodeids: list[str]) -> None:
         for nodeid in nodeids:
-            pid = _pid(nodeid)
-            planned = self.state.by_pid.get(pid)
-            if planned is not None and pid not in self.records:
-                self._record(pid, planned, failure_result(planned, Outcome.CRASHED, WORKER_LOST))
+            planned = self.state.by_pid.get(_pid(nodeid))
+            if planned is not None:
+                self._record(planned, None, WORKER_LOST)
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
-        if self.mode in ("resume", "regrade"):  # before anything is touched: another secret is refused
-            self.earlier_seeds = recorded_seeds(self.out / SEEDS_NAME, self.state, self.mode)
         try:
-            self.out.mkdir(parents=True, exist_ok=True)
-            if self.mode == "fresh":
-                from grader.reports.plan import PLAN_NAME
-
-                self.archived = archive(self.out, (self.journal.name, PLAN_NAME, SEEDS_NAME))
-            elif self.mode == "new":
-                if holds_journal(self.journal):
-                    raise pytest.UsageError(refusal(self.out))
-                if self.journal.exists():
-                    self.journal.unlink()
-            else:
-                drop_partial_line(self.journal)
-        except OSError as err:
-            self._stop(f"the journal in {self.out}", err)
-        if self.mode in ("resume", "regrade"):
-            self.earlier_plan = self._earlier_plan()
+            self.journal.open()
+        except UsageError as err:
+            raise pytest.UsageError(str(err)) from None
+        except JournalStop as err:
+            self._stopped(err)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         pid = _pid(report.nodeid)
         planned = self.state.by_pid.get(pid)
-        if planned is None or pid in self.records:
+        if planned is None or pid in self.journal.records:
             return
         payload = dict(report.user_properties).get(RESULT_KEY)
         if payload is not None:
             from grader.reports import from_record
 
-            self._record(pid, planned, from_record(json.loads(payload)))
+            self._record(planned, from_record(json.loads(payload)))
         elif report.failed:
             lost = report.when not in ("setup", "call", "teardown")
             if lost and pid in self.retrying:
                 self.retrying.discard(pid)  # the scheduler runs it again on another worker
                 return
-            outcome = Outcome.CRASHED if lost else Outcome.ERROR
             text = str(getattr(report, "longreprtext", "") or "").strip().splitlines()
             why = WORKER_LOST if lost else f"grader error: {text[-1] if text else report.when}"
-            self._record(pid, planned, failure_result(planned, outcome, why[:300]))
+            self._record(planned, None, why[:300], Outcome.CRASHED if lost else Outcome.ERROR)
 
-    def _record(self, pid: str, planned: Planned, result: CheckResult) -> None:
-        result = redact_secret(result)
-        self.records[pid] = result
-        self.pending[planned.student].append(result)
-        self.failed_checks += result.outcome is not Outcome.PASSED
-        expected = self.expected.get(planned.student)
-        if expected is not None and expected <= self.records.keys():
-            self._flush(planned.student)
+    def _record(self, planned: Planned, result: CheckResult | None, why: str = "",
+                outcome: Outcome = Outcome.CRASHED) -> None:
+        from grader.engine.grading import failure_result
 
-    def _flush(self, student: str) -> None:
-        from grader.reports import append_results
-
-        if self.stop_reason is not None:
-            return
-        results = self.pending.get(student, [])
-        if not results:
-            return
         try:
-            append_results(self.journal, results)
-        except OSError as err:
-            self._stop(f"the journal {self.journal}", err)
-        self.pending.pop(student, None)
-        self.results.extend(results)
-        self.done_students.append(student)
-        for listener in self.listeners:
-            listener.update(self)
+            self.journal.record(planned, result or failure_result(planned, outcome, why))
+        except JournalStop as err:
+            self._stopped(err)
 
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
         self.interrupted = isinstance(excinfo.value, KeyboardInterrupt)
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        from grader.reports import merge_journal
-
-        try:
-            if self.stop_reason is None:
-                for student in list(self.pending):
-                    self._flush(student)
-            if self.mode == "regrade" and self.stop_reason is None and holds_journal(self.journal):
-                merge_journal(self.journal)
-        except pytest.exit.Exception:
-            pass  # the reason is in stop_reason; every record journaled so far is kept
-        except OSError as err:  # an unmerged journal still reads right: the last record of a check wins
-            self.stop_reason = self.stop_reason or f"cannot merge the journal {self.journal}: {err.strerror}"
-        finally:
-            for listener in self.listeners:
-                listener.close(self)
-
-
-def redact_secret(result: CheckResult) -> CheckResult:
-    """``result`` with the instructor's secret, should a submission have found it, cut out of its texts."""
-    from grader.seeds import DEVELOPMENT_SECRET, secret
-
-    value = secret()
-    if value == DEVELOPMENT_SECRET or len(value) < 4:
-        return result
-    texts = {name: getattr(result, name) for name in ("reason", "message_fr", "message_en")}
-    if not any(value in text for text in texts.values()):
-        return result
-    return dataclasses.replace(result, **{k: v.replace(value, "[secret removed]") for k, v in texts.items()})
+        self.journal.finish()

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grader.commands import grade_entries
+from grader.engine import settings
 from grader.errors import UsageError
 
 if TYPE_CHECKING:
@@ -32,11 +33,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", type=Path, default=Path("reports"), help="reports folder (default reports/)")
     parser.add_argument("-n", "--workers", default="1", help="parallel workers: a number or 'auto'")
     parser.add_argument("--timeout", type=float, default=None, help="seconds per call (default: per check)")
-    parser.add_argument("--memory", type=int, default=2048, help="memory limit of a child in MB")
-    parser.add_argument("--budget", type=float, default=300.0, metavar="SECONDS",
-                        help="wall time of all calls of one submission together (default 300)")
-    parser.add_argument("--disk", type=int, default=256, metavar="MB",
-                        help="what one submission's sandbox may write, in MB (default 256)")
+    settings.add_options(parser.add_argument, cli=True)  # --memory, --budget, --disk
+    parser.add_argument("--cluster", default=None, metavar="local[:N]|tcp://HOST:PORT",
+                        help="grade one submission per Dask task: a local cluster of N worker processes "
+                        "(default: one per core) or the scheduler at HOST:PORT (needs the cluster extra: "
+                        "pip install 'deepgrade[cluster]'); replaces -n")
     parser.add_argument("--public-only", action="store_true", help="grade public checks only")
     journal = parser.add_mutually_exclusive_group()
     journal.add_argument("--resume", action="store_true",
@@ -113,11 +114,11 @@ def journal_mode(args: argparse.Namespace) -> str | None:
 
 def refuse_a_graded_out(out: Path, mode: str | None) -> None:
     """A one-line ``UsageError`` for an ``out`` holding a journal when no mode says what to do with it."""
-    from grader import plugin
+    from grader.engine.journal import holds_journal, refusal
     from grader.reports import JOURNAL_NAME
 
-    if mode is None and plugin.holds_journal(out / JOURNAL_NAME):
-        raise UsageError(plugin.refusal(out))
+    if mode is None and holds_journal(out / JOURNAL_NAME):
+        raise UsageError(refusal(out))
 
 
 def take_secret(args: argparse.Namespace) -> None:
@@ -142,12 +143,11 @@ def run(args: argparse.Namespace) -> int:
     check_folder(args.submissions)
     if args.timeout is not None and args.timeout <= 0:
         raise UsageError("--timeout must be positive")
-    if args.memory < 256:
-        raise UsageError("--memory must be at least 256 MB")
-    if args.budget <= 0:
-        raise UsageError("--budget must be positive")
-    if args.disk < 16:
-        raise UsageError("--disk must be at least 16 MB")
+    settings.check(args)
+    if args.cluster is not None:
+        from grader.engine.cluster import parse_address
+
+        parse_address(args.cluster)  # a one-line error for a malformed address or a missing extra
     out = args.out.resolve()
     if args.submissions.resolve() in (out, *out.parents):
         raise UsageError("--out must not be inside the submissions folder")
@@ -160,10 +160,9 @@ def run(args: argparse.Namespace) -> int:
         args.submissions.resolve(),
         out=out,
         workers=_workers(str(args.workers)),
+        cluster=args.cluster,
         timeout_s=args.timeout,
-        memory_mb=args.memory,
-        budget_s=args.budget,
-        disk_mb=args.disk,
+        limits=args,
         public_only=args.public_only,
         mode=mode,
         backend=args.backend,

@@ -142,6 +142,12 @@ class Pool:
                                           launcher=self.options.launcher)}
         return self._subs[sub.id]
 
+    def release(self, student: str) -> None:
+        """Close the sandbox of ``student`` (its child and private folder), if it has one."""
+        box = self._subs.pop(student, None)
+        if box is not None:
+            box.close()
+
     def reference(self, exercise_id: str) -> Sandbox:
         if exercise_id not in self._refs:
             src = self.backend.reference_module(exercise_id)

@@ -3,7 +3,8 @@
 pytest is pointed at ``grader/engine/test_submissions.py`` with ``-c grader/engine/grader.ini``,
 ``--rootdir`` in the grader, ``--noconftest`` and ``-p no:cacheprovider``: the submissions are data,
 never collected, and no ``conftest.py``, ``pytest.ini`` or ``PYTEST_ADDOPTS`` can change the run. With
-workers, ``-n N --dist loadgroup`` keeps each submission on one worker.
+workers, ``-n N`` (the grader's scheduler keeps each submission on one worker); with a cluster,
+``--grade-cluster local[:N]|tcp://HOST:PORT`` (one Dask task per submission).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import Any
 import pytest
 
 from grader import plugin
+from grader.engine import settings
+from grader.engine.journal import Journal
 from grader.model import CheckResult
 
 SCRUBBED = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTHONPATH")
@@ -39,18 +42,18 @@ class Progress:
     def __init__(self) -> None:
         self.bar: Any = None
 
-    def start(self, collector: plugin.Collector) -> None:
+    def start(self, journal: Journal) -> None:
         from tqdm import tqdm
 
-        self.bar = tqdm(total=len(collector.expected), unit="submission", desc="grading", leave=True)
+        self.bar = tqdm(total=len(journal.expected), unit="submission", desc="grading", leave=True)
         self.bar.set_postfix(failed_checks=0)
 
-    def update(self, collector: plugin.Collector) -> None:
+    def update(self, journal: Journal) -> None:
         if self.bar is not None:
-            self.bar.set_postfix(failed_checks=collector.failed_checks, refresh=False)
+            self.bar.set_postfix(failed_checks=journal.failed_checks, refresh=False)
             self.bar.update(1)
 
-    def close(self, collector: plugin.Collector) -> None:
+    def close(self, journal: Journal) -> None:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
@@ -82,10 +85,9 @@ def pytest_args(
     *,
     out: Path,
     workers: str | int | None = None,
+    cluster: str | None = None,
     timeout_s: float | None = None,
-    memory_mb: int = 2048,
-    budget_s: float = 300.0,
-    disk_mb: int = 256,
+    limits: Any = None,
     public_only: bool = False,
     resume: bool = False,
     mode: str | None = None,
@@ -94,8 +96,10 @@ def pytest_args(
     quiet: bool = True,
     extra: Sequence[str] = (),
 ) -> list[str]:
-    """The command line of a grading session. ``mode`` is how to treat a journal already in ``out``:
-    ``resume``, ``regrade`` or ``fresh`` (``resume=True`` is ``mode="resume"``)."""
+    """The command line of a grading session. ``limits`` is a namespace holding the settings of
+    ``grader.engine.settings`` (``deepgrade grade``'s arguments; None: the defaults). ``mode`` is how to
+    treat a journal already in ``out``: ``resume``, ``regrade`` or ``fresh`` (``resume=True`` is
+    ``mode="resume"``)."""
     args = [
         str(plugin.TEST_MODULE),
         "-c", str(plugin.INI),
@@ -105,9 +109,7 @@ def pytest_args(
         *([] if _autoloaded() else ["-p", "grader.plugin"]),
         "--submissions", str(submissions),
         "--grade-out", str(out),
-        "--grade-memory", str(memory_mb),
-        "--grade-budget", str(budget_s),
-        "--grade-disk", str(disk_mb),
+        *settings.pytest_flags(limits),
         "--grade-sandbox", sandbox,
     ]
     if timeout_s is not None:
@@ -121,8 +123,10 @@ def pytest_args(
         args.append(f"--{mode}")
     if backend:
         args += ["--grader-backend", backend]
-    if workers not in (None, 0, "0", 1, "1"):
-        args += ["-n", str(workers), "--dist", "loadgroup"]
+    if cluster:
+        args += ["--grade-cluster", cluster]
+    elif workers not in (None, 0, "0", 1, "1"):
+        args += ["-n", str(workers)]
     if quiet:
         args += ["-p", "no:terminal"]
     return [*args, *extra]

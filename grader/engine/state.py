@@ -1,27 +1,37 @@
 """The grading state of one pytest process (controller or xdist worker), kept in ``config.stash``.
 
-Every process runs the same intake and builds the same plan, so the controller can map the node ids
-that workers report back to (student, exercise, check) without collecting anything itself. The
-controller first sweeps the scratch folders of dead grading processes (``grader.tempdirs``); every
-process turns SIGTERM into ``KeyboardInterrupt`` while it holds its intake folder, so that pytest's
-unconfigure removes it.
+Intake runs once per run, in the controller: it sweeps the scratch folders of dead grading processes
+(``grader.tempdirs``), rebuilds every submission in its intake folder and writes the result there
+(``intake.json``: each submission's id, folder, kind, reason and per-exercise problems, and the skipped
+entries). xdist workers receive that file's path in ``workerinput`` and read it instead of extracting
+anything again; every process then builds the same plan from the same list, so the controller can map the
+node ids that workers report back to (student, exercise, check). The controller turns SIGTERM into
+``KeyboardInterrupt`` while it holds its intake folder, so that pytest's unconfigure removes it.
 """
 
 from __future__ import annotations
 
+import json
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from grader import tempdirs
+from grader.engine import settings
 from grader.engine.backend import Backend, load_backend
 from grader.engine.grading import Options, Planned, Pool, plan
+from grader.engine.submission import grade_submission
 from grader.errors import UsageError
-from grader.intake import Submission, scan
-from grader.sandbox import Limits, bwrap, procs
+from grader.intake import Intake, Submission, scan
+from grader.model import CheckResult
+from grader.sandbox import bwrap, procs
+
+INTAKE_KEY = "deepgrade_intake"  # in a worker's workerinput: the controller's intake.json
+INTAKE_NAME = "intake.json"
 
 
 @dataclass
@@ -30,11 +40,14 @@ class State:
     options: Options
     submissions: dict[str, Submission]
     plan: list[Planned]
-    work: Path
+    work: Path | None  # the intake folder, owned by the controller only
     by_pid: dict[str, Planned] = field(default_factory=dict)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    sandbox_mode: str = "auto"
+    backend_spec: str | None = None  # --grader-backend: what a Dask worker loads
     _pool: Pool | None = None
     _restore_sigterm: Callable[[], None] | None = None
+    _graded: dict[str, CheckResult] = field(default_factory=dict)
 
     @property
     def pool(self) -> Pool:
@@ -42,15 +55,38 @@ class State:
             self._pool = Pool(self.backend, self.options)
         return self._pool
 
+    def result(self, planned: Planned, items: Sequence[Any]) -> CheckResult:
+        """The record of ``planned``. The first item of a submission in this process grades every
+        selected check of that submission (those of ``items``, the session's) with ``grade_submission``;
+        its other items take their records from that run."""
+        if planned.pid not in self._graded:
+            checks = [p for p in map(planned_of, items) if p is not None and p.student == planned.student]
+            checks = checks if planned in checks else [planned]
+            results = grade_submission(self.pool, self.submissions[planned.student], checks)
+            self._graded = {p.pid: r for p, r in zip(checks, results, strict=True)}
+        return self._graded.pop(planned.pid)
+
+    @property
+    def intake_file(self) -> Path | None:
+        return None if self.work is None else self.work / INTAKE_NAME
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.close()
-        tempdirs.remove(self.work)
+        if self.work is not None:
+            tempdirs.remove(self.work)
         if self._restore_sigterm is not None:
             self._restore_sigterm()
 
 
 STATE_KEY = pytest.StashKey[State]()
+
+
+def planned_of(item: Any) -> Planned | None:
+    """The check a grading item stands for (None for any other item)."""
+    callspec = getattr(item, "callspec", None)
+    found = callspec.params.get("planned") if callspec is not None else None
+    return found if isinstance(found, Planned) else None
 
 
 def _selection(values: list[str] | None, known: list[str], what: str) -> set[str] | None:
@@ -63,37 +99,63 @@ def _selection(values: list[str] | None, known: list[str], what: str) -> set[str
     return set(values)
 
 
+def submission_record(sub: Submission) -> dict[str, Any]:
+    """A submission as plain JSON data (``submission_from`` reads it back)."""
+    return {"id": sub.id, "path": None if sub.path is None else str(sub.path), "kind": sub.kind,
+            "reason": sub.reason, "problems": dict(sub.problems)}
+
+
+def submission_from(record: dict[str, Any]) -> Submission:
+    path = record.get("path")
+    return Submission(str(record["id"]), None if path is None else Path(path), str(record["kind"]),
+                      str(record.get("reason", "")), {str(k): str(v) for k, v in record["problems"].items()})
+
+
+def write_intake(found: Intake, path: Path) -> None:
+    data = {"submissions": [submission_record(s) for s in found.submissions],
+            "skipped": [list(pair) for pair in found.skipped]}
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def read_intake(path: Path) -> Intake:
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return Intake([submission_from(r) for r in data["submissions"]], [tuple(p) for p in data["skipped"]])
+
+
 def build_state(config: pytest.Config) -> State:
     opt = config.option
-    worker = hasattr(config, "workerinput")
-    if not worker:
+    workerinput = getattr(config, "workerinput", None)
+    backend = load_backend(opt.grader_backend)
+    exercises = _selection(getattr(opt, "grade_exercises", None), list(backend.module_names), "exercise")
+    students = getattr(opt, "grade_students", None) or None
+    launcher, warning = bwrap.resolve(opt.grader_sandbox)
+    if workerinput is not None and workerinput.get(INTAKE_KEY):
+        found, work, restore = read_intake(Path(workerinput[INTAKE_KEY])), None, None
+    else:
         procs.harden_grader()  # what a lost worker's sandbox children leave comes back to this process
         tempdirs.sweep_stale()
-    backend = load_backend(opt.grader_backend)
-    backend.check_ready(hidden=not opt.public_only)
-    exercises = _selection(getattr(opt, "grade_exercises", None), list(backend.module_names), "exercise")
-    restore = tempdirs.interrupt_on_sigterm()
-    work = tempdirs.make("intake", remove_at_exit=True)
-    try:
-        students = getattr(opt, "grade_students", None) or None
-        found = scan(Path(opt.submissions), backend.module_names, work,
-                     functions={e.id: e.functions for e in backend.exercises},
-                     select=set(students) if students else None)
-        students = _selection(students, [s.id for s in found.submissions], "student")
-        launcher, warning = bwrap.resolve(opt.grader_sandbox)
-    except BaseException:
-        tempdirs.remove(work)
-        restore()
-        raise
-    if warning and not worker:
-        warnings.warn(warning, RuntimeWarning, stacklevel=1)
-    options = Options(limits=Limits(memory_mb=opt.grader_memory, threads=opt.grader_threads,
-                                    budget_s=opt.grader_budget, disk_mb=opt.grader_disk),
-                      timeout_s=opt.grader_timeout, public_only=opt.public_only, launcher=launcher)
+        backend.check_ready(hidden=not opt.public_only)
+        restore = tempdirs.interrupt_on_sigterm()
+        work = tempdirs.make("intake", remove_at_exit=True)
+        try:
+            found = scan(Path(opt.submissions), backend.module_names, work,
+                         functions={e.id: e.functions for e in backend.exercises},
+                         select=set(students) if students else None)
+            write_intake(found, work / INTAKE_NAME)
+        except BaseException:
+            tempdirs.remove(work)
+            restore()
+            raise
+        if warning:
+            warnings.warn(warning, RuntimeWarning, stacklevel=1)
+    chosen = _selection(students, [s.id for s in found.submissions], "student")
+    options = Options(limits=settings.limits(opt), timeout_s=opt.grader_timeout, public_only=opt.public_only,
+                      launcher=launcher)
     subs = found.submissions
-    planned = plan(subs, backend.exercises, options.public_only, students=students, exercise_ids=exercises)
+    planned = plan(subs, backend.exercises, options.public_only, students=chosen, exercise_ids=exercises)
     return State(backend, options, {s.id: s for s in subs}, planned, work, {p.pid: p for p in planned},
-                 found.skipped, _restore_sigterm=restore)
+                 found.skipped, sandbox_mode=opt.grader_sandbox, backend_spec=opt.grader_backend,
+                 _restore_sigterm=restore)
 
 
 def get_state(config: pytest.Config) -> State:

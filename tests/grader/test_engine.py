@@ -283,13 +283,13 @@ def test_timing_is_measured_by_the_parent_against_the_reference(tmp_path):
 
 
 def test_each_submission_runs_on_one_worker(tmp_path):
-    """``--dist loadgroup`` must keep a submission's checks on one xdist worker (one child per submission).
-    pytest 9.2 broke it silently (pytest-xdist issue 1386): the checks were spread over both workers and
-    every submission paid for two children, so ``-n 2`` was no faster than ``-n 1``."""
+    """The grader's scheduler keeps a submission's checks on one xdist worker (one child per submission)
+    from the opaque key in the ids, with plain ``-n 2``: no ``--dist loadgroup``, which pytest 9.2 broke
+    silently (pytest-xdist issue 1386: the checks were spread over both workers)."""
     subs = build(tmp_path / "subs", ["alice", "stubs"])
     cmd = [sys.executable, "-m", "pytest", "-p", "grader.plugin", "--submissions", str(subs),
            "--grader-backend", STANDIN, "--grade-out", str(tmp_path / "out"), "-v", "-p", "no:cacheprovider",
-           "-n", "2", "--dist", "loadgroup"]
+           "-n", "2"]
     run = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=200)
     workers: dict[str, set[str]] = {}
     for line in run.stdout.splitlines():
@@ -298,3 +298,77 @@ def test_each_submission_runs_on_one_worker(tmp_path):
             workers.setdefault(key, set()).add(line.split("]", 1)[0])
     assert set(workers) == {"s00000", "s00001"}, run.stdout[-3000:]  # opaque keys of alice and stubs
     assert all(len(w) == 1 for w in workers.values()), workers
+
+
+# A pytest plugin (``-p dg_count``, loaded by the controller and by every xdist worker) that logs each
+# intake (a listing of the submissions folder) and each zip that intake extracts, with the process id.
+COUNTER = """
+import os
+import grader.intake as intake
+
+_list, _zip = intake.list_entries, intake.extract_zip
+
+def _log(what):
+    with open(os.environ["DG_COUNT_LOG"], "a") as fh:
+        fh.write(f"{os.getpid()} {what}\\n")
+
+def list_entries(root):
+    _log("intake")
+    return _list(root)
+
+def extract_zip(path, dest, budget):
+    _log(f"zip {path.name}")
+    return _zip(path, dest, budget)
+
+intake.list_entries, intake.extract_zip = list_entries, extract_zip
+"""
+
+
+def test_intake_runs_once_per_run_and_no_zip_is_extracted_twice(tmp_path):
+    subs = build(tmp_path / "subs", ["alice", "stubs"])
+    for name in ("bob", "dan"):
+        with zipfile.ZipFile(subs / f"{name}.zip", "w") as zf:
+            zf.writestr(f"{name}/ex01_add.py", HONEST_ADD)
+            zf.writestr(f"{name}/ex02_sigmoid.py", HONEST_SIGMOID)
+    (tmp_path / "plugins").mkdir()
+    (tmp_path / "plugins" / "dg_count.py").write_text(COUNTER)
+    log = tmp_path / "count.log"
+    cmd = [sys.executable, "-m", "pytest", "-p", "dg_count", "-p", "grader.plugin", "--submissions",
+           str(subs), "--grader-backend", STANDIN, "--grade-out", str(tmp_path / "out"), "-v",
+           "-p", "no:cacheprovider", "-n", "2"]
+    environ = {**env(), "PYTEST_ADDOPTS": "", "DG_COUNT_LOG": str(log),
+               "PYTHONPATH": os.pathsep.join([str(tmp_path / "plugins"), str(HERE.parents[1])])}
+    run = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=300, env=environ)
+    assert run.returncode == 1, run.stdout[-3000:]  # the stubs fail
+    assert {line.split("]", 1)[0] for line in run.stdout.splitlines() if line.startswith("[gw")} == {
+        "[gw0", "[gw1"}, run.stdout[-3000:]  # both workers graded
+    events = [line.split(" ", 1) for line in log.read_text().splitlines()]
+    assert [what for _, what in events].count("intake") == 1
+    assert sorted(what for _, what in events if what.startswith("zip ")) == ["zip bob.zip", "zip dan.zip"]
+    assert len({pid for pid, _ in events}) == 1  # all in the controller: the workers extracted nothing
+    assert by_student(journal(tmp_path / "out")) == {"alice": FULL, "bob": FULL, "dan": FULL, "stubs": 0.0}
+
+
+def _records(out: Path) -> list[tuple]:
+    return sorted((r["student"], r["exercise"], r["check"], r["outcome"], r["points"], r["reason"],
+                   r["message_en"], r["hidden"]) for r in journal(out))
+
+
+def test_pytest_with_k_grades_like_the_cli(tmp_path):
+    """The plugin and ``deepgrade grade`` call the same grading function: the same selection gives the
+    same records."""
+    subs = build(tmp_path / "subs", ["alice", "stubs", "liar"])
+    selection = ["-k", "small or values"]
+    cli = grade(subs, tmp_path / "cli", *selection)
+    assert cli.returncode == 0, cli.stderr[-3000:]
+    cmd = [sys.executable, "-m", "pytest", "-p", "grader.plugin", "--submissions", str(subs),
+           "--grader-backend", STANDIN, "--grade-out", str(tmp_path / "pytest"), "-q",
+           "-p", "no:cacheprovider", "--grade-timeout", str(TIMEOUT), "--grade-memory", "1024", *selection]
+    direct = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=300,
+                            env={**env(), "PYTEST_ADDOPTS": ""})
+    assert direct.returncode == 1, direct.stdout[-3000:]  # the stubs and the liar fail
+    assert "6 deselected" in direct.stdout
+    records = _records(tmp_path / "pytest")
+    assert records == _records(tmp_path / "cli")
+    assert {(r[0], r[2]) for r in records} == {(s, c) for s in ("alice", "stubs", "liar")
+                                               for c in ("small", "values")}
