@@ -9,12 +9,15 @@ written here once. Importing this module does not import Numba.
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 
-from kernels import _validate
+from kernels import _validate, rules
 
 
 @dataclass(frozen=True)
@@ -32,9 +35,19 @@ class Hyper:
 
     def check(self, value: object) -> float:
         """``value`` as a finite float within the bounds, else ``TypeError``/``ValueError`` naming it."""
+        if type(value) is float and self.accepts(value):
+            return value
         return _validate.number(
             self.name, value, low=self.low, high=self.high, low_open=self.low_open, high_open=self.high_open
         )
+
+    def accepts(self, x: float) -> bool:
+        """True when the float ``x`` lies within the bounds (False for NaN and the infinities)."""
+        if not -math.inf < x < math.inf:
+            return False
+        if self.low is not None and (x < self.low or (self.low_open and x == self.low)):
+            return False
+        return self.high is None or not (x > self.high or (self.high_open and x == self.high))
 
 
 LR = Hyper("lr", "the learning rate eta", low=0.0)
@@ -66,18 +79,35 @@ class Optimizer:
         """The hyperparameters that have a default, with it (``lr`` has none)."""
         return {h.name: h.default for h in self.hyper if h.default is not None}
 
+    @cached_property
+    def names(self) -> tuple[str, ...]:
+        """The hyperparameters' names in kernel order."""
+        return tuple(h.name for h in self.hyper)
+
+    @cached_property
+    def allowed(self) -> frozenset[str]:
+        """The hyperparameters' names as a set."""
+        return frozenset(self.names)
+
     def values(self, hp: Mapping[str, object]) -> dict[str, float]:
         """``hp`` checked and completed with the defaults, in kernel order."""
-        allowed = [h.name for h in self.hyper]
-        unknown = sorted(set(hp) - set(allowed))
-        if unknown:
-            raise TypeError(f"optimizer {self.name!r} takes {allowed}, not {unknown}")
-        out = {}
+        return dict(zip(self.names, self.checked(hp), strict=True))
+
+    def checked(self, hp: Mapping[str, object]) -> tuple[float, ...]:
+        """:meth:`values` as a tuple in kernel order (the hot path of a step: a few comparisons per
+        hyperparameter when they are floats within their bounds)."""
+        if not hp.keys() <= self.allowed:
+            allowed = list(self.names)
+            unknown = sorted(set(hp) - set(allowed))
+            if unknown:
+                raise TypeError(f"optimizer {self.name!r} takes {allowed}, not {unknown}")
+        out = []
         for h in self.hyper:
-            if h.name not in hp and h.default is None:
+            x = hp.get(h.name, h.default)
+            if x is None:
                 raise ValueError(f"hp must give {h.meaning} {h.name!r} for {self.name!r}")
-            out[h.name] = h.check(hp.get(h.name, h.default))
-        return out
+            out.append(h.check(x))
+        return tuple(out)
 
     def next_count(self, state: Mapping[str, object]) -> int | None:
         """``state["t"] + 1`` for a counted optimizer (checked), None otherwise."""
@@ -154,23 +184,32 @@ def lookup(name: object) -> Optimizer:
     return OPTIMIZERS[name]
 
 
-@dataclass(frozen=True)
-class Call:
+class Call(NamedTuple):
     """A checked step: the optimizer, its hyperparameters (defaults filled in, kernel order) and the new step
     counter to store once the kernel has run (None when the optimizer has none)."""
 
     spec: Optimizer
-    values: dict[str, float]
+    values: tuple[float, ...]
     count: int | None
 
-    @property
-    def scalars(self) -> tuple[float, ...]:
-        """The kernel's scalar arguments: the hyperparameters, then Adam's bias corrections
-        ``1 - beta1^t`` and ``1 - beta2^t``."""
+    def keywords(self) -> dict[str, float]:
+        """The hyperparameters by name."""
+        return dict(zip(self.spec.names, self.values, strict=True))
+
+    def scalars(self, dtype: np.dtype) -> tuple:
+        """The kernel's scalar arguments in ``dtype`` (the parameters' dtype): the hyperparameters rounded
+        to it, then for Adam the bias corrections ``1 - beta1^t`` and ``1 - beta2^t`` computed in float64
+        from those rounded betas and rounded to ``dtype`` (``kernels.rules.adam_bias_correction``), as the
+        training loop of ``kernels.cpu.train`` does."""
+        c = dtype.type
+        rounded = tuple(map(c, self.values))
         if self.count is None:
-            return tuple(self.values.values())
-        v = self.values
-        return (*v.values(), 1.0 - v["beta1"] ** self.count, 1.0 - v["beta2"] ** self.count)
+            return rounded
+        _, beta1, beta2, _ = rounded
+        t = float(self.count)
+        bc1 = rules.adam_bias_correction(float(beta1), t)
+        bc2 = rules.adam_bias_correction(float(beta2), t)
+        return (*rounded, c(bc1), c(bc2))
 
     def state_arrays(self, state: Mapping[str, object]) -> list[tuple[str, object]]:
         """``[(key, state[key])]`` in kernel order."""
@@ -184,38 +223,39 @@ class Call:
 
 def prepare(spec: Optimizer, state: object, hp: Mapping[str, object]) -> Call:
     """Check the hyperparameters and the state dict of one step of ``spec`` (arrays are the target's job)."""
-    values = spec.values(hp)
-    if not isinstance(state, dict):
+    values = spec.checked(hp)
+    if type(state) is not dict and not isinstance(state, dict):
         raise TypeError(f"state must be the dict of init_state(), got {type(state).__name__}")
     for key in spec.state:
         if key not in state:
             raise ValueError(f"state has no {key!r}; create it with init_state()")
-    return Call(spec, values, spec.next_count(state))
+    return Call(spec, values, spec.next_count(state) if spec.counted else None)
 
 
 def named_steps(
-    step: Callable[..., None], module: str, extra: Mapping[str, object]
+    bind: Callable[[Optimizer], Callable[..., None]], module: str, extra: Mapping[str, object]
 ) -> tuple[Callable[..., None], ...]:
     """``(sgd_step, ..., adam_step)`` of ``module``, in the order of :data:`NAMES`, each made by
-    :func:`named_step`."""
-    return tuple(named_step(spec, step, module, extra) for spec in OPTIMIZERS.values())
+    :func:`named_step` around ``bind(spec)``, the module's step bound to that optimizer and its kernels
+    (so that a named step looks nothing up by name)."""
+    return tuple(named_step(spec, bind(spec), module, extra) for spec in OPTIMIZERS.values())
 
 
 def named_step(
-    spec: Optimizer, step: Callable[..., None], module: str, extra: Mapping[str, object]
+    spec: Optimizer, bound: Callable[..., None], module: str, extra: Mapping[str, object]
 ) -> Callable[..., None]:
-    """``<name>_step(w, g, state, *, lr, <hyperparameters>, <extra>)`` calling ``step(name, w, g, state,
+    """``<name>_step(w, g, state, *, lr, <hyperparameters>, <extra>)`` calling ``bound(w, g, state,
     **keywords)``, with ``spec``'s formula as docstring and a signature that shows its defaults (``state``
-    left out for an optimizer that has none). ``step`` checks the keywords and fills in the defaults."""
+    left out for an optimizer that has none). ``bound`` checks the keywords and fills in the defaults."""
     if spec.state:
 
         def named(w, g, state, /, **keywords):
-            return step(spec.name, w, g, state, **keywords)
+            return bound(w, g, state, **keywords)
 
     else:
 
         def named(w, g, /, **keywords):
-            return step(spec.name, w, g, {}, **keywords)
+            return bound(w, g, {}, **keywords)
 
     p = inspect.Parameter
     arrays = ("w", spec.grad, "state") if spec.state else ("w", spec.grad)

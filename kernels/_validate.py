@@ -9,8 +9,17 @@ import numpy as np
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
+_F32, _F64 = FLOAT_DTYPES
+
+
 def float_array(name: str, a: object, *, ndim: int | None = None, writeable: bool = False) -> np.ndarray:
     """``a`` itself if it is a C-contiguous float32/float64 ndarray (of ``ndim`` dimensions), else raise."""
+    if type(a) is np.ndarray and (a.dtype is _F32 or a.dtype is _F64) and a.size:
+        # the common case in a few attribute reads (the native dtypes are singletons); anything else takes
+        # the checks below, which name the problem
+        flags = a.flags
+        if flags.c_contiguous and (ndim is None or a.ndim == ndim) and (flags.writeable or not writeable):
+            return a
     if not isinstance(a, np.ndarray):
         raise TypeError(f"{name} must be a numpy.ndarray of float32 or float64, got {type(a).__name__}")
     if a.dtype not in FLOAT_DTYPES:
@@ -30,6 +39,10 @@ def float_array(name: str, a: object, *, ndim: int | None = None, writeable: boo
 
 def like(name: str, a: object, ref_name: str, ref: np.ndarray, *, writeable: bool = False) -> np.ndarray:
     """Check ``a`` as :func:`float_array` with the same dtype and shape as ``ref``."""
+    if type(a) is np.ndarray and a.dtype is ref.dtype and a.shape == ref.shape:
+        flags = a.flags
+        if flags.c_contiguous and (flags.writeable or not writeable):
+            return a
     float_array(name, a, writeable=writeable)
     if a.dtype != ref.dtype:
         raise TypeError(f"{name} has dtype {a.dtype} but {ref_name} has dtype {ref.dtype}; they must match")
@@ -77,8 +90,8 @@ def positive_int(name: str, x: object) -> int:
 
 
 def flat(a: np.ndarray) -> np.ndarray:
-    """1-D view of a C-contiguous array (never a copy)."""
-    return a.reshape(-1)
+    """1-D view of a C-contiguous array (never a copy; ``a`` itself when it is 1-D)."""
+    return a if a.ndim == 1 else a.reshape(-1)
 
 
 def check_finite(**arrays: np.ndarray) -> None:

@@ -17,6 +17,9 @@ incremented by :func:`adam_step` before the step, and bias corrections ``1 - bet
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 import numpy as np
 
 from kernels import _dispatch, _validate
@@ -43,25 +46,51 @@ def init_state(name: str, w: np.ndarray) -> dict[str, object]:
     return state
 
 
+def _kernels(kernel_name: str) -> tuple[Callable[..., None], Callable[..., None]]:
+    """The serial and ``prange`` CPU kernels called ``kernel_name``."""
+    return getattr(_cpu, kernel_name), getattr(_cpu, f"{kernel_name}_parallel")
+
+
+_KERNELS = {spec.name: _kernels(spec.kernel) for spec in (*_table.OPTIMIZERS.values(), _table.LOOKAHEAD)}
+
+
 def _launch(
-    kernel_name: str,
+    kernels: tuple[Callable[..., None], Callable[..., None]],
     w: np.ndarray,
-    arrays: list[tuple[str, object]],
-    scalars: tuple[float, ...],
+    arrays: tuple[tuple[str, object], ...],
+    scalars: Callable[[np.dtype], tuple],
     parallel: bool | None,
 ) -> None:
-    """Check ``w`` and ``arrays`` (like ``w``; written in place unless named ``out``) and run the CPU kernel
-    ``kernel_name`` (its ``prange`` twin from ``PARALLEL_THRESHOLD`` elements on, or as ``parallel`` says)
-    on their flat views, with ``scalars`` cast to ``w``'s dtype."""
+    """Check ``w`` and ``arrays`` (like ``w``; written in place unless named ``g``) and run the serial or the
+    ``prange`` kernel of ``kernels`` (the latter from ``PARALLEL_THRESHOLD`` elements on, or as ``parallel``
+    says) on their flat views, with the scalars ``scalars(w.dtype)`` (``Call.scalars``)."""
     _validate.float_array("w", w, writeable=True)
-    flat = [_validate.flat(w)]
-    for name, a in arrays:
-        flat.append(_validate.flat(_validate.like(name, a, "w", w, writeable=name != "g")))
+    flat = _validate.flat
+    views = [flat(_validate.like(name, a, "w", w, writeable=name != "g")) for name, a in arrays]
     if parallel is None:
         parallel = w.size >= PARALLEL_THRESHOLD
-    kernel = getattr(_cpu, f"{kernel_name}_parallel" if parallel else kernel_name)
-    c = w.dtype.type
-    kernel(*flat, *(c(s) for s in scalars))
+    kernels[1 if parallel else 0](flat(w), *views, *scalars(w.dtype))
+
+
+def _step(
+    spec: _table.Optimizer,
+    kernels: tuple[Callable[..., None], Callable[..., None]],
+    w: np.ndarray,
+    g: np.ndarray,
+    state: dict,
+    *,
+    target: str = "cpu",
+    parallel: bool | None = None,
+    **hp: float,
+) -> None:
+    """:func:`step` on the optimizer ``spec`` with its CPU ``kernels`` (serial, ``prange``)."""
+    call = _table.prepare(spec, state, hp)
+    if target != "cpu" and not _dispatch.is_cpu(target):
+        return _dispatch.cuda_function("optim", "step")(spec.name, w, g, state, **call.keywords())
+    arrays = (("g", g), *[(key, state[key]) for key in spec.state])
+    _launch(kernels, w, arrays, call.scalars, parallel)
+    call.done(state)
+    return None
 
 
 def step(
@@ -78,16 +107,11 @@ def step(
     in ``kernels._optim_table``), on ``w`` and ``state`` in place.
 
     For ``"nesterov"``, ``g`` must be the gradient at :func:`nesterov_lookahead`. ``target="cuda"`` runs
-    ``kernels.cuda.optim.step`` with the checked hyperparameters, defaults filled in.
+    ``kernels.cuda.optim.step`` with the checked hyperparameters, defaults filled in. Every argument is
+    checked before any kernel runs, whatever the target.
     """
     spec = _table.lookup(name)
-    cpu = _dispatch.is_cpu(target)
-    call = _table.prepare(spec, state, hp)
-    if not cpu:
-        return _dispatch.cuda_function("optim", "step")(name, w, g, state, **call.values)
-    _launch(spec.kernel, w, [("g", g), *call.state_arrays(state)], call.scalars, parallel)
-    call.done(state)
-    return None
+    return _step(spec, _KERNELS[spec.name], w, g, state, target=target, parallel=parallel, **hp)
 
 
 def nesterov_lookahead(
@@ -102,15 +126,19 @@ def nesterov_lookahead(
 ) -> np.ndarray:
     """Nesterov's look-ahead point (3.2.4, eq. 3.3): ``w - eta beta v``, where the gradient is evaluated
     before :func:`nesterov_step`. Written into ``out`` (a new array if None) and returned."""
-    cpu = _dispatch.is_cpu(target)
     call = _table.prepare(_table.LOOKAHEAD, state, {"lr": lr, "beta": beta})
-    if not cpu:
-        return _dispatch.cuda_function("optim", "nesterov_lookahead")(w, state, **call.values, out=out)
+    if target != "cpu" and not _dispatch.is_cpu(target):
+        return _dispatch.cuda_function("optim", "nesterov_lookahead")(w, state, **call.keywords(), out=out)
     _validate.float_array("w", w)
     out = _validate.output(out, "w", w)
-    _launch(_table.LOOKAHEAD.kernel, w, [*call.state_arrays(state), ("out", out)], call.scalars, parallel)
+    arrays = (("v", state["v"]), ("out", out))
+    _launch(_KERNELS[_table.LOOKAHEAD.name], w, arrays, call.scalars, parallel)
     return out
 
 
-_steps = _table.named_steps(step, __name__, {"parallel": None, "target": "cpu"})
+def _bind(spec: _table.Optimizer) -> Callable[..., None]:
+    return functools.partial(_step, spec, _KERNELS[spec.name])
+
+
+_steps = _table.named_steps(_bind, __name__, {"parallel": None, "target": "cpu"})
 sgd_step, momentum_step, nesterov_step, adagrad_step, rmsprop_step, adam_step = _steps

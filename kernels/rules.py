@@ -168,6 +168,19 @@ def rmsprop_rule(w, g, E, lr, beta, eps):
     return w - lr * g / math.sqrt(E + eps), E
 
 
+def adam_bias_correction(beta, t):
+    """Adam's bias correction (3.2.7) after ``t`` steps: ``1 - beta^t``.
+
+    Every driver (``kernels.optim``, the training loop of ``kernels.cpu.train``, ``kernels.cuda.optim``)
+    calls it in float64 with ``beta`` already rounded to the parameters' dtype and ``t`` a float, then
+    rounds the result to that dtype: the moments use that same rounded ``beta``, so in float32 the
+    corrections match them (with the exact Python ``beta`` a float32 Adam drifted 1.3e-5 from a float32
+    reference in 50 steps). ``math.pow`` is libm's ``pow`` both in Python and in Numba, so the drivers
+    agree bit for bit.
+    """
+    return 1.0 - math.pow(beta, t)
+
+
 def adam_rule(w, g, m, v, lr, beta1, beta2, eps, bc1, bc2):
     """Adam (3.2.7) with bias correction, ``bc1 = 1 - beta1^t`` and ``bc2 = 1 - beta2^t``:
     ``m <- beta1 m + (1 - beta1) g``; ``v <- beta2 v + (1 - beta2) g^2``;

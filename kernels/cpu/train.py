@@ -6,6 +6,7 @@ import numpy as np
 
 from kernels._jit import kernel
 from kernels.cpu import mlp, optim, regularization
+from kernels.cpu import rules as r
 
 SGD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP, ADAM = range(6)
 CODES = {
@@ -29,8 +30,10 @@ def _step(code, w, g, s1, s2, t, lr, beta1, beta2, eps, bc):
     elif code == RMSPROP:
         optim.rmsprop(w, g, s1, lr, beta1, eps)
     else:
-        bc[0] = 1.0 - beta1**t
-        bc[1] = 1.0 - beta2**t
+        # the bias corrections of kernels.optim: float64 from the betas in the parameters' dtype, then
+        # rounded to that dtype by the store
+        bc[0] = r.adam_bias_correction(np.float64(beta1), np.float64(t))
+        bc[1] = r.adam_bias_correction(np.float64(beta2), np.float64(t))
         optim.adam(w, g, s1, s2, lr, beta1, beta2, eps, bc[0], bc[1])
 
 

@@ -3,14 +3,17 @@
 state back, so memory is crossed once (Adam: read w, g, m, v; write w, m, v).
 
 The host wrapper does the scalar work once per step (Adam: ``t += 1``, ``bc1 = 1 - beta1**t``,
-``bc2 = 1 - beta2**t``) and passes the hyperparameters in the parameters' dtype. Arrays are updated in
-place: device arrays directly, NumPy arrays by a copy to the device and back. The optimizers, their state
-keys, hyperparameter defaults and bounds are the rows of ``kernels._optim_table``; :func:`step` checks a call
-there (as the CPU ``kernels.optim.step`` does) and every named step goes through it.
+``bc2 = 1 - beta2**t`` from the betas rounded to the parameters' dtype, as on the CPU:
+``kernels._optim_table.Call.scalars``) and passes the hyperparameters in the parameters' dtype. Arrays
+are updated in place: device arrays directly, NumPy arrays by a copy to the device and back. The
+optimizers, their state keys, hyperparameter defaults and bounds are the rows of ``kernels._optim_table``;
+:func:`step` checks a call there (as the CPU ``kernels.optim.step`` does) and every named step goes through
+it.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import numpy as np
@@ -66,6 +69,9 @@ def zero_kernel(a):
         a[i] = 0
 
 
+_KERNELS = {spec.name: globals()[f"{spec.kernel}_kernel"] for spec in _table.OPTIMIZERS.values()}
+
+
 def init_state(name: str, w) -> dict:
     """Zero state for optimizer ``name`` (keys ``v``; ``G``; ``E``; ``m``, ``v``, ``t``), on the device when
     ``w`` is a device array, else NumPy arrays like ``w``."""
@@ -83,8 +89,9 @@ def init_state(name: str, w) -> dict:
     return state
 
 
-def _run(kernel: Callable, w, arrays: list[tuple[str, object]], scalars: tuple[float, ...]) -> None:
-    """Launch ``kernel(w, *arrays, *scalars)`` over flat device views, then copy host arrays back."""
+def _run(kernel: Callable, w, arrays: list[tuple[str, object]], scalars: Callable) -> None:
+    """Launch ``kernel(w, *arrays, *scalars(dtype))`` over flat device views (``scalars``: the checked
+    call's ``Call.scalars``, given ``w``'s dtype), then copy host arrays back."""
     wd = _arrays.to_device(w, "w")
     devs = [(name, _arrays.to_device(a, name)) for name, a in arrays]
     _arrays.same_shape(("w", wd), *devs)
@@ -93,22 +100,26 @@ def _run(kernel: Callable, w, arrays: list[tuple[str, object]], scalars: tuple[f
             raise ValueError(
                 f"{name} must be a C-contiguous NumPy array or a device array (updated in place)"
             )
-    cast = wd.dtype.type
     flat = [_arrays.flat(wd)] + [_arrays.flat(d) for _, d in devs]
-    kernel[config.blocks_for(wd.size), config.THREADS_PER_BLOCK](*flat, *(cast(s) for s in scalars))
+    kernel[config.blocks_for(wd.size), config.THREADS_PER_BLOCK](*flat, *scalars(wd.dtype))
     _arrays.write_back(wd, w)
     for (_, a), (_, d) in zip(arrays, devs, strict=True):
         _arrays.write_back(d, a)
 
 
-def step(name: str, w, g, state: dict, **hp: float) -> None:
-    """One step of optimizer ``name`` with hyperparameters ``hp`` (``lr`` required, the others default as in
-    ``kernels._optim_table``): ONE launch of its fused kernel, ``w`` and ``state`` updated in place (``g`` is
-    ``g_ahead`` for nesterov)."""
-    call = _table.prepare(_table.lookup(name), state, hp)
-    kernel = globals()[f"{call.spec.kernel}_kernel"]
+def _step(spec: _table.Optimizer, kernel, w, g, state: dict, **hp: float) -> None:
+    """:func:`step` on the optimizer ``spec`` with its CUDA ``kernel`` (every named step calls this)."""
+    call = _table.prepare(spec, state, hp)
     _run(kernel, w, [("g", g), *call.state_arrays(state)], call.scalars)
     call.done(state)
+
+
+def step(name: str, w, g, state: dict, **hp: float) -> None:
+    """One step of optimizer ``name`` with hyperparameters ``hp`` (``lr`` required, the others default as in
+    ``kernels._optim_table``, checked there as on the CPU before any launch): ONE launch of its fused kernel,
+    ``w`` and ``state`` updated in place (``g`` is ``g_ahead`` for nesterov)."""
+    spec = _table.lookup(name)
+    _step(spec, _KERNELS[spec.name], w, g, state, **hp)
 
 
 def nesterov_lookahead(w, state: dict, *, out=None, **hp: float):
@@ -119,14 +130,13 @@ def nesterov_lookahead(w, state: dict, *, out=None, **hp: float):
     wd, vd = _arrays.to_device(w, "w"), _arrays.to_device(state["v"], "v")
     _arrays.same_shape(("w", wd), ("v", vd))
     od = _arrays.output(out, tuple(wd.shape), wd.dtype)
-    cast = wd.dtype.type
     nesterov_lookahead_kernel[config.blocks_for(wd.size), config.THREADS_PER_BLOCK](
-        _arrays.flat(wd), _arrays.flat(vd), _arrays.flat(od), *(cast(s) for s in call.scalars)
+        _arrays.flat(wd), _arrays.flat(vd), _arrays.flat(od), *call.scalars(wd.dtype)
     )
     return _arrays.finish(od, out, on_device)
 
 
-_steps = _table.named_steps(step, __name__, {})
+_steps = _table.named_steps(lambda spec: functools.partial(_step, spec, _KERNELS[spec.name]), __name__, {})
 sgd_step, momentum_step, nesterov_step, adagrad_step, rmsprop_step, adam_step = _steps
 
 

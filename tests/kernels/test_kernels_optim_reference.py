@@ -136,3 +136,62 @@ def test_parallel_kernel_equals_serial_on_a_large_vector(name):
     np.testing.assert_allclose(w_parallel, w_serial, rtol=1e-6, atol=1e-7)
     for key in STATE_KEYS[name]:
         np.testing.assert_allclose(s_parallel[key], s_serial[key], rtol=1e-6, atol=1e-7)
+
+
+ADAM_STEPS = 50
+ADAM_F32_ATOL = 6e-7
+"""Float32 Adam against the float32 reference below after 50 steps of lr 0.01 (parameters moving up to
+0.24): the kernel's rearranged formula (``kernels.rules.adam_rule``) and float32 rounding leave 2.4e-7
+(measured); bias corrections computed from the exact Python betas while the moments use the float32 ones
+(the code before issue 17) leave 1.6e-6, a drift that grows with every step."""
+
+
+def float32_adam_reference(w, grads, hp):
+    """Adam (3.2.7) in NumPy float32 with the report's formula ``w -= eta m_hat / (sqrt(v_hat) + eps)``:
+    each hyperparameter rounded to float32 once, the bias corrections ``1 - beta^t`` computed in float64
+    from those rounded betas and rounded to float32."""
+    f = np.float32
+    lr, b1, b2, eps = (f(hp[k]) for k in ("lr", "beta1", "beta2", "eps"))
+    w, m, v = w.astype(f), np.zeros(w.shape, f), np.zeros(w.shape, f)
+    for t, g in enumerate(grads, start=1):
+        m = b1 * m + (f(1) - b1) * g
+        v = b2 * v + (f(1) - b2) * g * g
+        bc1, bc2 = f(1.0 - float(b1) ** t), f(1.0 - float(b2) ** t)
+        w = w - lr * (m / bc1) / (np.sqrt(v / bc2) + eps)
+    return w
+
+
+def _adam_f32_problem():
+    rng = np.random.default_rng(11)
+    w0 = rng.normal(size=N).astype(np.float32)
+    grads = rng.normal(size=(ADAM_STEPS, N)).astype(np.float32)
+    return w0, grads
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_float32_adam_matches_a_float32_reference(parallel):
+    w0, grads = _adam_f32_problem()
+    hp = HP["adam"]
+    w, state = w0.copy(), optim.init_state("adam", w0)
+    for g in grads:
+        optim.adam_step(w, g, state, parallel=parallel, **hp)
+    expected = float32_adam_reference(w0, grads, hp)
+    assert np.abs(expected - w0).max() > 0.2  # the parameters moved far (lr 0.01, 50 steps)
+    np.testing.assert_allclose(w, expected, rtol=0, atol=ADAM_F32_ATOL)
+
+
+def test_the_float32_tolerance_rejects_corrections_from_the_exact_betas():
+    """The same kernel driven as before issue 17 (bias corrections from the exact Python betas, the
+    moments from the float32 ones) misses the float32 reference by more than ``ADAM_F32_ATOL``: the
+    tolerance above tells the two apart."""
+    from kernels.cpu import optim as cpu_optim
+
+    w0, grads = _adam_f32_problem()
+    hp = HP["adam"]
+    w, m, v = w0.copy(), np.zeros_like(w0), np.zeros_like(w0)
+    f = np.float32
+    for t, g in enumerate(grads, start=1):
+        bc1, bc2 = f(1.0 - hp["beta1"] ** t), f(1.0 - hp["beta2"] ** t)
+        cpu_optim.adam(w, g, m, v, f(hp["lr"]), f(hp["beta1"]), f(hp["beta2"]), f(hp["eps"]), bc1, bc2)
+    drift = np.abs(w - float32_adam_reference(w0, grads, hp)).max()
+    assert drift > 2 * ADAM_F32_ATOL, drift
