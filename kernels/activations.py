@@ -15,9 +15,22 @@ from kernels.cpu import activations as _cpu
 from kernels.rules import DEFAULT_ALPHA
 
 NAMES = ("step", "sigmoid", "tanh", "relu", "leaky_relu", "elu")
+PARALLEL_THRESHOLD = 1 << 18
+"""From this many elements on, ``forward`` and ``backward`` run the ``prange`` kernels (measured with
+``deepgrade bench --only activations``: below it the threads' start-up costs more than they save)."""
 
 
-def _code_and_alpha(name: object, hp: dict[str, object]) -> tuple[int, float]:
+_DEFAULT_CALLS = {name: (_cpu.CODES[name], float(DEFAULT_ALPHA.get(name, 0.0))) for name in NAMES}
+
+
+def resolve(name: object, hp: dict[str, object]) -> tuple[int, float]:
+    """``(code, alpha)`` of activation ``name`` called with the keywords ``hp``, checked: an unknown name,
+    an unknown keyword or a bad ``alpha`` raises here. The one check of both targets
+    (``kernels.cuda.activations`` calls it too), before any kernel runs."""
+    if not hp and type(name) is str:
+        known = _DEFAULT_CALLS.get(name)
+        if known is not None:
+            return known
     if name not in NAMES:
         raise ValueError(f"unknown activation {name!r}; expected one of {NAMES}")
     allowed = {"alpha"} if name in DEFAULT_ALPHA else set()
@@ -28,16 +41,21 @@ def _code_and_alpha(name: object, hp: dict[str, object]) -> tuple[int, float]:
     return _cpu.CODES[name], alpha
 
 
+def _cuda_hp(name: str, alpha: float) -> dict[str, float]:
+    return {"alpha": alpha} if name in DEFAULT_ALPHA else {}
+
+
 def forward(
     name: str, z: np.ndarray, out: np.ndarray | None = None, *, target: str = "cpu", **hp: float
 ) -> np.ndarray:
     """``f(z)`` element-wise for the activation ``name`` (1.3.2-1.3.3); writes into ``out`` if given."""
-    if not _dispatch.is_cpu(target):
-        return _dispatch.cuda_function("activations", "forward")(name, z, out, **hp)
-    code, alpha = _code_and_alpha(name, hp)
+    code, alpha = resolve(name, hp)
+    if target != "cpu" and not _dispatch.is_cpu(target):
+        return _dispatch.cuda_function("activations", "forward")(name, z, out, **_cuda_hp(name, alpha))
     _validate.float_array("z", z)
     out = _validate.output(out, "z", z)
-    _cpu.forward(code, _validate.flat(z), _validate.flat(out), z.dtype.type(alpha))
+    kernel = _cpu.forward_parallel if z.size >= PARALLEL_THRESHOLD else _cpu.forward
+    kernel(code, _validate.flat(z), _validate.flat(out), z.dtype.type(alpha))
     return out
 
 
@@ -54,21 +72,29 @@ def backward(
 
     The step function's derivative is 0 everywhere (taken as 0 at ``z = 0``), ReLU's is 0 at ``z = 0``.
     """
-    if not _dispatch.is_cpu(target):
+    code, alpha = resolve(name, hp)
+    if target != "cpu" and not _dispatch.is_cpu(target):
         extra = {} if upstream is None else {"upstream": upstream}
-        return _dispatch.cuda_function("activations", "backward")(name, z, out, **extra, **hp)
-    code, alpha = _code_and_alpha(name, hp)
+        return _dispatch.cuda_function("activations", "backward")(
+            name, z, out, **extra, **_cuda_hp(name, alpha)
+        )
     _validate.float_array("z", z)
-    up = np.ones_like(z) if upstream is None else _validate.like("upstream", upstream, "z", z)
     out = _validate.output(out, "z", z)
-    _cpu.derivative(code, _validate.flat(z), _validate.flat(up), _validate.flat(out), z.dtype.type(alpha))
+    zf, of = _validate.flat(z), _validate.flat(out)
+    if upstream is None:
+        of.fill(1)  # f'(z) is the chain rule's product with an upstream of ones, written in place
+        up = of
+    else:
+        up = _validate.flat(_validate.like("upstream", upstream, "z", z))
+    kernel = _cpu.derivative_parallel if z.size >= PARALLEL_THRESHOLD else _cpu.derivative
+    kernel(code, zf, up, of, z.dtype.type(alpha))
     return out
 
 
 def softmax(z: np.ndarray, out: np.ndarray | None = None, *, target: str = "cpu") -> np.ndarray:
     """Row-wise stable softmax of a 2-D ``(batch, classes)`` array (1.3.3):
     ``softmax(z)_ij = exp(z_ij - max_k z_ik) / sum_k exp(z_ik - max_k z_ik)``."""
-    if not _dispatch.is_cpu(target):
+    if target != "cpu" and not _dispatch.is_cpu(target):
         return _dispatch.cuda_function("activations", "softmax")(z, out)
     _validate.float_array("z", z, ndim=2)
     out = _validate.output(out, "z", z)

@@ -50,17 +50,17 @@ def dense_forward(
     target: str = "cpu",
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(a, z)`` with ``z = a_prev W^T + b`` and ``a = f(z)``, both ``(batch, n_out)``."""
+    code, alpha_value = activation_code(activation, alpha)
     if not _dispatch.is_cpu(target):
-        hp = {} if alpha is None else {"alpha": alpha}
+        hp = {} if alpha is None else {"alpha": alpha_value}
         return _dispatch.cuda_function("layers", "dense_forward")(a_prev, W, b, activation, **hp)
-    code, alpha = activation_code(activation, alpha)
     _check_weights(a_prev, W)
     _validate.float_array("b", b, ndim=1)
     if b.dtype != W.dtype or b.shape != (W.shape[0],):
         raise ValueError(f"b must have shape ({W.shape[0]},) and dtype {W.dtype}, got {b.shape} {b.dtype}")
     z = np.empty((a_prev.shape[0], W.shape[0]), dtype=W.dtype)
     a = np.empty_like(z)
-    _cpu.dense_forward(a_prev, W, b, code, W.dtype.type(alpha), z, a)
+    _cpu.dense_forward(a_prev, W, b, code, W.dtype.type(alpha_value), z, a)
     return a, z
 
 

@@ -19,6 +19,12 @@ from kernels.cpu import losses as _cpu
 from kernels.rules import BCE_EPS
 
 
+def check_eps(eps: object) -> float:
+    """Binary cross-entropy's clipping ``eps`` in ``(0, 0.5)`` as a float, else a one-line error (both
+    targets call it first)."""
+    return _validate.number("eps", eps, low=0.0, high=0.5, low_open=True, high_open=True)
+
+
 def _pair(
     y_hat: np.ndarray, y: np.ndarray, names: tuple[str, str] = ("y_hat", "y")
 ) -> tuple[np.ndarray, ...]:
@@ -57,9 +63,9 @@ def binary_cross_entropy(
     """Binary cross-entropy of probabilities ``p`` (e.g. sigmoid outputs) against targets ``y`` in [0, 1]:
     ``J = -1/N sum (y log p + (1 - y) log(1 - p))``, ``p`` clipped to ``[eps, 1 - eps]``;
     ``dJ/dp = (p - y) / (p (1 - p)) / N``."""
+    eps = check_eps(eps)
     if not _dispatch.is_cpu(target):
         return _dispatch.cuda_function("losses", "binary_cross_entropy")(p, y, eps=eps)
-    eps = _validate.number("eps", eps, low=0.0, high=0.5, low_open=True, high_open=True)
     a, b, grad, grad2 = _pair(p, y, ("p", "y"))
     return float(_cpu.binary_cross_entropy(a, b, grad2, a.dtype.type(eps))), grad
 

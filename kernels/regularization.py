@@ -13,28 +13,37 @@ from kernels import _dispatch, _validate
 from kernels.cpu import regularization as _cpu
 
 
-def _lam(lam: float) -> float:
+def check_lam(lam: object) -> float:
+    """The L2 strength ``lam >= 0`` as a float, else a one-line error (both targets call it first)."""
     return _validate.number("lam", lam, low=0.0)
 
 
-def _keep(p: float) -> float:
+def check_keep(p: object) -> float:
+    """The keep probability ``p`` in ``(0, 1]`` as a float, else a one-line error (both targets)."""
     return _validate.number("p", p, low=0.0, high=1.0, low_open=True)
+
+
+def check_seed(seed: object) -> int:
+    """A seed in ``[0, 2**32)`` as an int, else a one-line error (both targets)."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be an int in [0, 2**32), got {seed!r}")
+    return int(seed)
 
 
 def l2_penalty(w: np.ndarray, lam: float, *, target: str = "cpu") -> float:
     """``lambda sum_i w_i^2`` (3.4.1, eq. 3.5), added to the loss."""
+    lam = check_lam(lam)
     if not _dispatch.is_cpu(target):
         return _dispatch.cuda_function("regularization", "l2_penalty")(w, lam)
-    lam = _lam(lam)
     _validate.float_array("w", w)
     return float(_cpu.l2_penalty(_validate.flat(w), w.dtype.type(lam)))
 
 
 def l2_grad(g: np.ndarray, w: np.ndarray, lam: float, *, target: str = "cpu") -> None:
     """In place ``g <- g + 2 lambda w``, the gradient of :func:`l2_penalty` added to ``g``."""
+    lam = check_lam(lam)
     if not _dispatch.is_cpu(target):
         return _dispatch.cuda_function("regularization", "l2_grad")(g, w, lam)
-    lam = _lam(lam)
     _validate.float_array("w", w)
     _validate.like("g", g, "w", w, writeable=True)
     _cpu.l2_grad(_validate.flat(g), _validate.flat(w), w.dtype.type(lam))
@@ -46,9 +55,8 @@ def dropout_mask(
 ) -> np.ndarray:
     """Mask of ``shape`` with entries 1 (probability ``p``, the keep probability) or 0, reproducible from
     ``seed`` (the same ``(shape, p, seed)`` always gives the same mask)."""
-    p = _keep(p)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
-        raise ValueError(f"seed must be an int in [0, 2**32), got {seed!r}")
+    p = check_keep(p)
+    seed = check_seed(seed)
     dtype = np.dtype(dtype)
     if dtype not in _validate.FLOAT_DTYPES:
         raise TypeError(f"dtype must be float32 or float64, got {dtype}")
@@ -61,9 +69,9 @@ def _apply(
     function: str, name: str, h: np.ndarray, mask: np.ndarray, p: float, out: np.ndarray | None, target: str
 ) -> np.ndarray:
     """``out = h * mask / p`` for ``kernels.regularization.<function>`` (``name``: what ``h`` is called)."""
+    p = check_keep(p)
     if not _dispatch.is_cpu(target):
         return _dispatch.cuda_function("regularization", function)(h, mask, p, out)
-    p = _keep(p)
     _validate.float_array(name, h)
     _validate.like("mask", mask, name, h)
     out = _validate.output(out, name, h)

@@ -7,6 +7,7 @@ import numpy as np
 from kernels import _dispatch, _validate
 from kernels import _optim_table as _table
 from kernels import losses as _losses
+from kernels.cpu import losses as _cpu_losses
 from kernels.cpu import train as _cpu
 from kernels.mlp import MLP
 
@@ -21,6 +22,39 @@ def _hyperparameters(optimizer: str, hp: dict[str, float]) -> tuple[float, float
     full = _table.lookup(optimizer).values(hp)
     beta1 = full.get("beta", full.get("beta1", 0.0))
     return full["lr"], beta1, full.get("beta2", 0.0), full.get("eps", 1.0)
+
+
+def check_settings(
+    mlp: object,
+    *,
+    optimizer: object,
+    hp: dict[str, float],
+    epochs: object,
+    batch_size: object,
+    seed: object,
+    loss: object,
+    l2: object,
+) -> tuple[int, tuple[float, float, float, float], int, int, int, int, float]:
+    """Every scalar setting of a :func:`train` call checked, whatever the target (``kernels.cuda.train``
+    calls it too): ``(loss code, (lr, beta1, beta2, eps), optimizer code, epochs, batch_size, seed, l2)``;
+    a bad one raises a one-line ``TypeError``/``ValueError`` before any kernel runs. ``mlp`` is a
+    :class:`kernels.mlp.MLP` or, for the CUDA target, an object with its ``W``, ``b`` and ``activations``."""
+    if not isinstance(mlp, MLP) and not all(hasattr(mlp, a) for a in ("W", "b", "activations")):
+        raise TypeError(f"mlp must be a kernels.mlp.MLP, got {type(mlp).__name__}")
+    if not isinstance(hp, dict):
+        raise TypeError(f"hp must be a dict of hyperparameters, got {type(hp).__name__}")
+    hyper = _hyperparameters(optimizer, dict(hp))
+    if loss not in _cpu_losses.CODES:
+        raise ValueError(f"unknown loss {loss!r}; expected one of {tuple(_cpu_losses.CODES)}")
+    if loss == "softmax_cross_entropy" and tuple(mlp.activations)[-1] != "identity":
+        raise ValueError("softmax_cross_entropy takes logits: make the last activation 'identity'")
+    code = _cpu_losses.CODES[loss]
+    epochs = _validate.positive_int("epochs", epochs)
+    batch_size = _validate.positive_int("batch_size", batch_size)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be an int in [0, 2**32), got {seed!r}")
+    l2 = _validate.number("l2", l2, low=0.0)
+    return code, hyper, _cpu.CODES[optimizer], epochs, batch_size, int(seed), l2
 
 
 def train(
@@ -48,6 +82,9 @@ def train(
     The optimizer state starts at zero on every call. ``target="cuda"`` trains on the GPU
     (``kernels.cuda.train``) and writes the weights back into ``mlp``.
     """
+    code, (lr, beta1, beta2, eps), opt_code, epochs, batch_size, seed, l2 = check_settings(
+        mlp, optimizer=optimizer, hp=hp, epochs=epochs, batch_size=batch_size, seed=seed, loss=loss, l2=l2
+    )
     if not _dispatch.is_cpu(target):
         extra = {"l2": l2} if l2 else {}
         return _dispatch.cuda_function("train", "train")(
@@ -63,15 +100,9 @@ def train(
         )
     if not isinstance(mlp, MLP):
         raise TypeError(f"mlp must be a kernels.mlp.MLP, got {type(mlp).__name__}")
-    lr, beta1, beta2, eps = _hyperparameters(optimizer, dict(hp))
     X = mlp._inputs(X)
-    code = mlp.loss_code(loss)
     Y = mlp.targets(Y, X.shape[0])
-    epochs = _validate.positive_int("epochs", epochs)
-    batch_size = min(_validate.positive_int("batch_size", batch_size), X.shape[0])
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
-        raise ValueError(f"seed must be an int in [0, 2**32), got {seed!r}")
-    l2 = _validate.number("l2", l2, low=0.0)
+    batch_size = min(batch_size, X.shape[0])
     c = mlp.dtype.type
     history = np.empty(epochs, dtype=np.float64)
     _cpu.train(
@@ -83,7 +114,7 @@ def train(
         Y,
         code,
         c(_losses.BCE_EPS),
-        _cpu.CODES[optimizer],
+        opt_code,
         c(lr),
         c(beta1),
         c(beta2),

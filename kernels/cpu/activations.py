@@ -6,7 +6,9 @@ the branch is taken once per array, outside the loops, so each loop stays vector
 
 from __future__ import annotations
 
-from kernels._jit import kernel
+from numba import prange
+
+from kernels._jit import kernel, serial_and_parallel
 from kernels.cpu import rules as r
 from kernels.cpu.vexp import exp
 
@@ -24,60 +26,64 @@ CODES = {
 ELEMENTWISE = ("step", "sigmoid", "tanh", "relu", "leaky_relu", "elu")
 
 
-@kernel
-def forward(code, z, out, alpha):
+def _forward(code, z, out, alpha):
     """``out[i] = f(z[i])`` on 1-D arrays for the element-wise activation ``code`` (``alpha`` for the
     Leaky ReLU slope and the ELU scale, ignored otherwise). ``IDENTITY`` copies."""
     n = z.size
     if code == STEP:
-        for i in range(n):
+        for i in prange(n):
             out[i] = r.step(z[i])
     elif code == SIGMOID:
-        for i in range(n):
+        for i in prange(n):
             out[i] = r.sigmoid(z[i])
     elif code == TANH:
-        for i in range(n):
+        for i in prange(n):
             out[i] = r.tanh(z[i])
     elif code == RELU:
-        for i in range(n):
+        for i in prange(n):
             out[i] = r.relu(z[i])
     elif code == LEAKY_RELU:
-        for i in range(n):
+        for i in prange(n):
             out[i] = r.leaky_relu(z[i], alpha)
     elif code == ELU:
-        for i in range(n):
+        for i in prange(n):
             out[i] = r.elu(z[i], alpha)
     else:
-        for i in range(n):
+        for i in prange(n):
             out[i] = z[i]
 
 
-@kernel
-def derivative(code, z, upstream, out, alpha):
+def _derivative(code, z, upstream, out, alpha):
     """``out[i] = upstream[i] * f'(z[i])`` on 1-D arrays (the chain rule of 2.3.4), the derivative taken at
     the pre-activation ``z``; ``out`` may be ``upstream``."""
     n = z.size
     if code == STEP:
-        for i in range(n):
+        for i in prange(n):
             out[i] = upstream[i] * r.step_grad(z[i])
     elif code == SIGMOID:
-        for i in range(n):
+        for i in prange(n):
             out[i] = upstream[i] * r.sigmoid_grad(z[i])
     elif code == TANH:
-        for i in range(n):
+        for i in prange(n):
             out[i] = upstream[i] * r.tanh_grad(z[i])
     elif code == RELU:
-        for i in range(n):
+        for i in prange(n):
             out[i] = upstream[i] * r.relu_grad(z[i])
     elif code == LEAKY_RELU:
-        for i in range(n):
+        for i in prange(n):
             out[i] = upstream[i] * r.leaky_relu_grad(z[i], alpha)
     elif code == ELU:
-        for i in range(n):
+        for i in prange(n):
             out[i] = upstream[i] * r.elu_grad(z[i], alpha)
     else:
-        for i in range(n):
+        for i in prange(n):
             out[i] = upstream[i]
+
+
+forward, forward_parallel = serial_and_parallel(_forward)
+derivative, derivative_parallel = serial_and_parallel(_derivative)
+"""Each loop compiled twice: serial (inside the MLP kernels, and for small arrays) and ``prange`` (the public
+API from ``kernels.activations.PARALLEL_THRESHOLD`` elements on)."""
 
 
 @kernel

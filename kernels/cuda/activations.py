@@ -12,6 +12,7 @@ import math
 
 from numba import cuda
 
+from kernels import activations as _front
 from kernels.cuda import _arrays, config, device
 from kernels.rules import DEFAULT_ALPHA
 
@@ -126,16 +127,22 @@ def _apply(table, name: str, z, out, hp):
     return _arrays.finish(od, out, on_device)
 
 
+def _checked(name: object, hp: dict) -> dict:
+    """``hp`` checked by the CPU API's own check (``kernels.activations.resolve``), ``alpha`` filled in."""
+    _, alpha = _front.resolve(name, hp)
+    return {"alpha": alpha} if name in DEFAULT_ALPHA else {}
+
+
 def forward(name: str, z, out=None, **hp):
     """``f(z)`` element-wise for ``name`` in step, sigmoid, tanh, relu, leaky_relu, elu."""
-    return _apply(FORWARD, name, z, out, hp)
+    return _apply(FORWARD, name, z, out, _checked(name, hp))
 
 
 def backward(name: str, z, out=None, *, upstream=None, **hp):
     """``f'(z)`` element-wise at the pre-activation ``z``; ``upstream * f'(z)`` when ``upstream`` is given."""
+    hp = _checked(name, hp)
     if upstream is None:
         return _apply(BACKWARD, name, z, out, hp)
-    _kernel(CHAIN, name)
     on_device = _arrays.is_device(z)
     zd, ud = _arrays.to_device(z, "z"), _arrays.to_device(upstream, "upstream")
     _arrays.same_shape(("z", zd), ("upstream", ud))

@@ -19,8 +19,10 @@ import numpy as np
 from numba import cuda
 from numba.cuda import float32, float64
 
+from kernels import layers as _front
 from kernels.cuda import _arrays, config
 from kernels.cuda import activations as _acts
+from kernels.rules import DEFAULT_ALPHA
 
 _NUMBA_FLOAT = {np.dtype(np.float32): float32, np.dtype(np.float64): float64}
 
@@ -101,6 +103,11 @@ def apply_activation(activation: str, z_dev, a_dev, **hp) -> None:
 
 def dense_forward(a_prev, W, b, activation: str = "identity", **hp):
     """``Z = A_prev @ W.T + b``, ``A = f(Z)`` (2.3.1); returns ``(A, Z)`` (device arrays for device input)."""
+    unknown = set(hp) - {"alpha"}
+    if unknown:
+        raise TypeError(f"dense_forward takes no hyperparameter(s) {sorted(unknown)}")
+    _, alpha = _front.activation_code(activation, hp.get("alpha"))
+    hp = {"alpha": alpha} if activation in DEFAULT_ALPHA else {}
     on_device = _arrays.is_device(a_prev)
     ad, wd, bd = _arrays.to_device(a_prev, "a_prev"), _arrays.to_device(W, "W"), _arrays.to_device(b, "b")
     if ad.ndim != 2 or wd.ndim != 2 or bd.shape != (wd.shape[0],) or ad.shape[1] != wd.shape[1]:

@@ -22,6 +22,7 @@ import functools
 import numpy as np
 from numba import cuda
 
+from kernels import losses as _front
 from kernels import rows
 from kernels.cuda import _arrays, config, device
 from kernels.cuda.reduce import SHARED_DTYPE, block_sum_into
@@ -139,7 +140,7 @@ def mse(y_hat, y):
 
 def binary_cross_entropy(p, y, eps: float = BCE_EPS):
     """Binary cross-entropy ``-1/N sum (y log p + (1 - y) log(1 - p))``, ``p`` clipped to ``[eps, 1-eps]``."""
-    return _loss("binary_cross_entropy", p, y, eps)
+    return _loss("binary_cross_entropy", p, y, _front.check_eps(eps))
 
 
 def one_hot(labels: np.ndarray, classes: int, dtype) -> np.ndarray:

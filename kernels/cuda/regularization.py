@@ -14,6 +14,7 @@ import numpy as np
 from numba import cuda
 from numba.cuda.random import create_xoroshiro128p_states, xoroshiro128p_uniform_float32
 
+from kernels import regularization as _front
 from kernels.cuda import _arrays, config, device
 from kernels.cuda.reduce import SHARED_DTYPE, block_sum_into
 
@@ -54,6 +55,7 @@ def dropout_kernel(h, mask, p, out):
 
 def l2_penalty(w, lam: float):
     """``lambda sum w^2`` (eq. 3.5): a float for a NumPy ``w``, a 1-element float64 device array otherwise."""
+    lam = _front.check_lam(lam)
     on_device = _arrays.is_device(w)
     wd = _arrays.to_device(w, "w")
     total = cuda.to_device(np.zeros(1, dtype=np.float64))
@@ -69,6 +71,7 @@ def l2_penalty_into(w_dev, lam: float, total) -> None:
 
 def l2_grad(g, w, lam: float) -> None:
     """``g <- g + 2 lambda w`` in place."""
+    lam = _front.check_lam(lam)
     gd, wd = _arrays.to_device(g, "g"), _arrays.to_device(w, "w")
     _arrays.same_shape(("g", gd), ("w", wd))
     l2_grad_kernel[config.blocks_for(gd.size), config.THREADS_PER_BLOCK](
@@ -77,16 +80,16 @@ def l2_grad(g, w, lam: float) -> None:
     _arrays.write_back(gd, g)
 
 
-def _check_p(p: float) -> None:
-    if not 0.0 < p <= 1.0:
-        raise ValueError(f"dropout keep probability p must lie in (0, 1], got {p}")
+def _check_p(p: object) -> float:
+    return _front.check_keep(p)
 
 
 def dropout_mask(shape, p: float, seed: int, *, dtype=np.float32, device: bool = False):
     """Mask in {0, 1} of ``shape``, each entry 1 with probability ``p``, from xoroshiro128+ seeded ``seed``.
 
     Deterministic for a given ``(seed, THREADS_PER_BLOCK, MAX_BLOCKS)``; a NumPy array unless ``device``."""
-    _check_p(p)
+    p = _check_p(p)
+    seed = _front.check_seed(seed)
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
     mask = cuda.device_array(shape, dtype=dtype)
     n = int(np.prod(shape))
@@ -97,7 +100,7 @@ def dropout_mask(shape, p: float, seed: int, *, dtype=np.float32, device: bool =
 
 
 def _dropout(h, mask, p: float, out):
-    _check_p(p)
+    p = _check_p(p)
     on_device = _arrays.is_device(h)
     hd, md = _arrays.to_device(h, "h"), _arrays.to_device(mask, "mask")
     if tuple(hd.shape) != tuple(md.shape):

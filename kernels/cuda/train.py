@@ -223,7 +223,21 @@ def train(
     """Train ``mlp`` (per-layer ``W``, ``b`` and ``activations``, optional ``alphas``, as ``kernels.mlp.MLP``)
     on the GPU and write the trained weights back into ``mlp.W[l]``, ``mlp.b[l]`` in place; returns the
     per-epoch losses. Host targets go through ``mlp.targets`` when it exists (integer labels become
-    one-hot rows, as on the CPU)."""
+    one-hot rows, as on the CPU). Every setting is checked first by ``kernels.train.check_settings``, as on
+    the CPU."""
+    from kernels.train import check_settings
+
+    opt_hp = {k: v for k, v in hp.items() if k != "l2"} if isinstance(hp, dict) else hp
+    check_settings(
+        mlp,
+        optimizer=optimizer,
+        hp=opt_hp,
+        epochs=epochs,
+        batch_size=batch_size,
+        seed=seed,
+        loss=loss,
+        l2=hp.get("l2", 0.0) if isinstance(hp, dict) else 0.0,
+    )
     net = DeviceNet.from_host(mlp.W, mlp.b, mlp.activations, getattr(mlp, "alphas", None))
     if hasattr(mlp, "targets") and not _arrays.is_device(Y):
         Y = mlp.targets(Y, np.shape(X)[0])

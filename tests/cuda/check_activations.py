@@ -87,7 +87,7 @@ def test_softmax_rows_match_numpy():
 def test_unknown_activation_and_stray_hyperparameter_are_refused():
     with pytest.raises(ValueError, match="unknown activation 'swish'"):
         kc.forward("swish", np.zeros(3))
-    with pytest.raises(ValueError, match="takes no hyperparameter"):
+    with pytest.raises(TypeError, match="takes no hyperparameter"):
         kc.forward("relu", np.zeros(3), alpha=0.1)
 
 

@@ -23,6 +23,7 @@ def test_every_check_module_is_listed():
     assert {
         "check_dispatch.py",
         "check_activations.py",
+        "check_bad_input.py",
         "check_layers.py",
         "check_losses.py",
         "check_optim.py",

@@ -96,3 +96,31 @@ def test_unavailable_cuda_names_the_extra(fake_cuda):
         RuntimeError, match=r"no GPU here; install the CUDA extra \(pip install 'deepgrade\[cuda\]'\)"
     ):
         optim.sgd_step(np.zeros(2), np.zeros(2), lr=0.1, target="cuda")
+
+
+BAD_CALLS = [
+    (
+        lambda z, w, t: optim.adam_step(w, w, optim.init_state("adam", w), lr=-1, beta1=1.5, target=t),
+        "lr must",
+    ),
+    (lambda z, w, t: activations.forward("gelu", z, target=t), "unknown activation"),
+    (lambda z, w, t: activations.leaky_relu(z, alpha=float("nan"), target=t), "alpha must be finite"),
+    (lambda z, w, t: activations.backward("relu", z, alpha=0.1, target=t), "takes no hyperparameter"),
+    (lambda z, w, t: layers.dense_forward(z, z, w, "relu", alpha=0.5, target=t), "takes no alpha"),
+    (lambda z, w, t: losses.binary_cross_entropy(z, z, eps=0.0, target=t), r"eps must be > 0\.0"),
+    (lambda z, w, t: regularization.l2_grad(z, z, -1.0, target=t), r"lam must be >= 0\.0"),
+    (lambda z, w, t: regularization.dropout_forward(z, z, 0.0, target=t), r"p must be > 0\.0"),
+]
+
+
+@pytest.mark.parametrize(("call", "message"), BAD_CALLS)
+def test_bad_arguments_never_reach_the_cuda_twin(fake_cuda, call, message):
+    """Validation before dispatch: the front door refuses a bad call with the CPU's error on both targets."""
+    z, w = np.zeros((2, 3)), np.zeros(4)
+    errors = []
+    for target in ("cpu", "cuda"):
+        with pytest.raises((TypeError, ValueError), match=message) as info:
+            call(z, w, target)
+        errors.append((type(info.value), str(info.value)))
+    assert errors[0] == errors[1]
+    assert fake_cuda == []
