@@ -2,7 +2,8 @@
 
 Every report is written to a temporary file in its destination folder and moved into place with
 ``os.replace``, so a reader (or a run killed half-way) sees either the old file or the new one, never a
-partial one.
+partial one. The file gets the mode of a plain ``open(..., "w")`` (0644 under the default umask 022), not
+``mkstemp``'s 0600, so TAs and a web server can read the reports as they read ``results.jsonl``.
 """
 
 from __future__ import annotations
@@ -21,14 +22,23 @@ _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"{p}{i}" for p in ("com", "l
 _MAX_LEN = 64
 
 
+def file_mode() -> int:
+    """The mode ``open(..., "w")`` gives a new file: 0666 less the process's umask."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def atomic_write(path: Path, write: Callable[[Path], object]) -> Path:
-    """Call ``write(tmp)`` on a temporary path beside ``path``, then move it onto ``path``."""
+    """Call ``write(tmp)`` on a temporary path beside ``path``, then move it onto ``path`` with the mode of
+    :func:`file_mode`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     tmp = Path(name)
     try:
         write(tmp)
+        os.chmod(tmp, file_mode())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

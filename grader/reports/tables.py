@@ -13,7 +13,6 @@ status ``incomplete (86/88 checks)``, and a planned student with no record at al
 from __future__ import annotations
 
 import dataclasses
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
@@ -33,10 +32,6 @@ LONG_COLUMNS = (
     "duration_s",
     "hidden",
 )
-POINTS_POSSIBLE = "POINTS POSSIBLE"
-# A student id that reads as the header row (any case, spacing or punctuation) is written with this suffix
-# in the grades table; so is an id already ending with it, which keeps the renaming one-to-one.
-STUDENT_SUFFIX = " (student)"
 # Outcomes that say something went wrong with the submission as a whole rather than with one answer.
 PROBLEMS = (Outcome.SYNTAX_ERROR, Outcome.IMPORT_ERROR, Outcome.FORBIDDEN_IMPORT, Outcome.TIMEOUT,
             Outcome.CRASHED)
@@ -44,18 +39,6 @@ PROBLEMS = (Outcome.SYNTAX_ERROR, Outcome.IMPORT_ERROR, Outcome.FORBIDDEN_IMPORT
 
 Results = Sequence[CheckResult] | pd.DataFrame  # check results, or their long table
 PlanLike = Mapping[str, Iterable[str]] | None  # student -> "exercise::check" keys (grader.reports.plan)
-
-
-def _squash(text: str) -> str:
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    return "".join(c for c in folded if c.isalnum())
-
-
-def table_id(student: str) -> str:
-    """The student's id as written in the grades table: never one that reads as ``POINTS POSSIBLE``."""
-    if _squash(student) == _squash(POINTS_POSSIBLE) or student.endswith(STUDENT_SUFFIX):
-        return student + STUDENT_SUFFIX
-    return student
 
 
 def incomplete_label(recorded: int, expected: int) -> str:
@@ -110,6 +93,7 @@ def _student_checks(long: pd.DataFrame, plan: PlanLike = None) -> pd.DataFrame:
 
 
 STATUS_WIDTH = 80
+FAILING_SHOWN = 3
 
 
 def _status(long: pd.DataFrame, plan: PlanLike = None) -> pd.Series:
@@ -160,9 +144,9 @@ def _percent(points: pd.Series, max_points: float) -> pd.Series:
 
 
 def wide_table(results: Results, plan: PlanLike = None) -> pd.DataFrame:
-    """One row per student: points per exercise, ``total``, ``percent`` and ``status``; the first row,
-    student ``POINTS POSSIBLE``, holds the maximum of each column (as in otter-grader's final grades).
-    A student whose id reads as that header is written as ``table_id`` says."""
+    """One row per student, students only: points per exercise, ``total``, ``percent`` and ``status``.
+    The points possible of each column are :func:`points_possible` (a table of their own, so that
+    ``grades.total.mean()`` is the students' mean and ``idxmax`` a student)."""
     long = long_table(results)
     grid = _student_checks(long, plan)
     per_exercise = grid.pivot_table(index="student", columns="exercise", values="points", aggfunc="sum")
@@ -173,19 +157,23 @@ def wide_table(results: Results, plan: PlanLike = None) -> pd.DataFrame:
     wide["total"] = summary["points"]
     wide["percent"] = summary["percent"]
     wide["status"] = summary["status"]
-    top = pd.DataFrame(
-        [{**possible.to_dict(), "total": possible.sum(), "percent": 100.0, "status": ""}],
-        index=[POINTS_POSSIBLE],
-    )
-    wide.index = [table_id(s) for s in wide.index]
-    wide = pd.concat([top, wide])
     wide.index.name = "student"
     return wide.reset_index()
 
 
+def points_possible(results: Results) -> pd.DataFrame:
+    """The points possible of each numeric column of the grades table: one row per exercise, then
+    ``total`` (columns ``column``, ``points_possible``)."""
+    possible = checks_possible(long_table(results)).groupby("exercise")["max_points"].sum()
+    rows = [*possible.items(), ("total", float(possible.sum()))]
+    return pd.DataFrame(rows, columns=["column", "points_possible"]).astype({"points_possible": float})
+
+
 def check_stats(results: Results) -> pd.DataFrame:
     """One row per check: ``max_points``, ``students``, ``mean_points``, ``pass_rate`` (share of students
-    who passed it) and ``common_failure`` (the most frequent outcome other than passed, or empty)."""
+    who passed it: the item difficulty), ``common_failure`` (the most frequent outcome other than passed, or
+    empty) and ``failing_outcomes`` (the most frequent outcomes other than passed with their counts, e.g.
+    ``failed 12/40; crashed 3/40``, most frequent first, ties in name order)."""
     long = long_table(results)
     grid = _student_checks(long)
 
@@ -193,11 +181,17 @@ def check_stats(results: Results) -> pd.DataFrame:
         failed = outcomes[outcomes != str(Outcome.PASSED)].fillna("missing")
         return "" if failed.empty else str(failed.value_counts().sort_index().idxmax())
 
+    def failing_outcomes(outcomes: pd.Series) -> str:
+        failed = outcomes[outcomes != str(Outcome.PASSED)].fillna("missing").value_counts().sort_index()
+        top = failed.sort_values(ascending=False, kind="stable").head(FAILING_SHOWN)
+        return "; ".join(f"{name} {count}/{len(outcomes)}" for name, count in top.items())
+
     stats = grid.groupby(["exercise", "check"], sort=False).agg(
         students=("student", "size"),
         mean_points=("points", "mean"),
         pass_rate=("passed", "mean"),
         common_failure=("outcome", common_failure),
+        failing_outcomes=("outcome", failing_outcomes),
     )
     possible = checks_possible(long).set_index(["exercise", "check"])
     stats.insert(0, "max_points", possible["max_points"])

@@ -1,6 +1,7 @@
-"""``write_reports``: every report of a run, written atomically into one folder.
+"""``write_reports``: every report of a run, written atomically into one folder (files 0644 under the
+default umask, ``grader.reports.files``).
 
-Report files of students who are no longer in the results (``feedback/<slug>.md``,
+Report files of students who are no longer in the results (``feedback/<slug>.md`` and ``.html``,
 ``gradescope/<slug>/results.json``) are removed, so the folder never holds a stale grade.
 """
 
@@ -21,13 +22,14 @@ from grader.plots.students import pictures_of
 from grader.reports import tables
 from grader.reports.csv_cells import safe_frame
 from grader.reports.feedback import feedback_markdown
+from grader.reports.feedback_html import markdown_to_html
 from grader.reports.files import atomic_write, atomic_write_text, student_slugs
 from grader.reports.gradescope import gradescope_results
 from grader.reports.summary_html import HISTOGRAM_NAME, summary_html, write_histogram
 
-TABLES = ("results_long", "grades", "exercise_stats", "check_stats")  # each as .csv and .parquet
+TABLES = ("results_long", "grades", "points_possible", "exercise_stats", "check_stats")  # .csv and .parquet
 SUMMARY_NAME = "summary.html"
-FEEDBACK_DIR = "feedback"  # feedback/<slug>.md
+FEEDBACK_DIR = "feedback"  # feedback/<slug>.md and feedback/<slug>.html
 GRADESCOPE_DIR = "gradescope"  # gradescope/<slug>/results.json
 NOT_GRADED = "not graded yet: the run did not finish (run deepgrade grade again with --resume)"
 
@@ -82,7 +84,8 @@ def _remove_stale(out_dir: Path, slugs: Iterable[str]) -> None:
     feedback, gradescope = out_dir / FEEDBACK_DIR, out_dir / GRADESCOPE_DIR
     if feedback.is_dir() and not feedback.is_symlink():
         for entry in os.scandir(feedback):
-            stale = entry.name.endswith(".md") and entry.name[:-3] not in keep
+            stem, dot, ext = entry.name.rpartition(".")
+            stale = bool(dot) and ext in ("md", "html") and stem not in keep
             if stale and not entry.is_dir(follow_symlinks=False):
                 os.unlink(entry.path)
     if gradescope.is_dir() and not gradescope.is_symlink():
@@ -108,10 +111,13 @@ def write_reports(
     """Write every report of ``results`` into ``out_dir`` and return the paths written.
 
     Tables (CSV and Parquet): ``results_long`` (one row per student and check), ``grades`` (one row per
-    student with points per exercise, ``total``, ``percent``, ``status``, after a ``POINTS POSSIBLE``
-    row), ``exercise_stats`` and ``check_stats``; ``summary.html`` with ``totals_histogram.png``;
-    ``feedback/<student>.md`` in ``lang``; ``gradescope/<student>/results.json``. The pictures already in
-    ``plots/<student>/`` (``grader.plots``) are linked from the feedback page and shown in the summary.
+    student, students only, with points per exercise, ``total``, ``percent``, ``status``),
+    ``points_possible`` (``column``, ``points_possible``: each exercise, then ``total``),
+    ``exercise_stats`` and ``check_stats``; ``summary.html``, the self-contained dashboard, with
+    ``totals_histogram.png`` beside it; ``feedback/<student>.md`` in ``lang`` and its HTML rendering
+    ``feedback/<student>.html``; ``gradescope/<student>/results.json``. The pictures already in
+    ``plots/<student>/`` (``grader.plots``) are linked from the feedback page, inlined in its HTML and in
+    the summary.
     With the run's ``plan`` (``grader.reports.plan``), a student with fewer records than planned is
     marked incomplete in every one of them. Feedback and Gradescope files of students not in the results
     are removed.
@@ -123,19 +129,22 @@ def write_reports(
     out_dir = Path(out_dir)
     long = tables.long_table(results)
     wide = tables.wide_table(long, plan)
+    possible = tables.points_possible(long)
     exercises = tables.exercise_stats(long)
     checks = tables.check_stats(long)
     written = []
-    for name, frame in zip(TABLES, (long[list(tables.LONG_COLUMNS)], wide, exercises, checks), strict=True):
+    frames = (long[list(tables.LONG_COLUMNS)], wide, possible, exercises, checks)
+    for name, frame in zip(TABLES, frames, strict=True):
         written += _write_table(frame, out_dir, name)
 
-    totals = wide["total"].iloc[1:]  # the first row is POINTS POSSIBLE
-    written.append(write_histogram(totals, float(wide["total"].iloc[0]), out_dir / HISTOGRAM_NAME))
-    title = f"deepgrade: {len(totals)} submissions"
+    maximum = dict(zip(possible["column"], possible["points_possible"], strict=True))
+    written.append(write_histogram(wide["total"], maximum["total"], out_dir / HISTOGRAM_NAME))
+    title = f"deepgrade: {len(wide)} submissions"
     rows = _complete_rows(long, plan)
     slugs = student_slugs(rows["student"])
     pictures = {student: pictures_of(out_dir, slug) for student, slug in slugs.items()}
-    page = summary_html(wide, exercises, checks, title, pictures)
+    pages = {student: f"{FEEDBACK_DIR}/{slug}.html" for student, slug in slugs.items()}
+    page = summary_html(wide, exercises, checks, title, pictures, possible=maximum, links=pages, root=out_dir)
     written.append(atomic_write_text(out_dir / SUMMARY_NAME, page))
 
     sections = _sections()
@@ -148,6 +157,8 @@ def write_reports(
         links = {ex: f"../{path}" for ex, path in pictures[student].items()}  # from feedback/
         page = feedback_markdown(student, own, lang, sections, incomplete, links)
         written.append(atomic_write_text(out_dir / FEEDBACK_DIR / f"{slug}.md", page))
+        rendered = markdown_to_html(page, f"{student}", out_dir / FEEDBACK_DIR, out_dir, lang)
+        written.append(atomic_write_text(out_dir / FEEDBACK_DIR / f"{slug}.html", rendered))
         gradescope = json.dumps(gradescope_results(own, lang, incomplete), ensure_ascii=False, indent=2)
         written.append(atomic_write_text(out_dir / GRADESCOPE_DIR / slug / "results.json", gradescope + "\n"))
     _remove_stale(out_dir, slugs.values())

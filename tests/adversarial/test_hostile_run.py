@@ -356,11 +356,11 @@ def test_reports_neutralise_formulas_and_show_student_text_as_code(hostile_run):
                 for cell in row:
                     if cell.startswith(FORMULA_START):
                         float(cell)  # only a number may start with a sign
-    header_rows = 0
     with (out / "grades.csv").open(encoding="utf-8", newline="") as fh:
-        header_rows = sum(1 for row in csv.reader(fh) if row and row[0] == "POINTS POSSIBLE")
-    assert header_rows == 1
-    feedback = "\n".join(p.read_text(encoding="utf-8") for p in (out / "feedback").glob("*poisoned*"))
+        named = sum(1 for row in csv.reader(fh) if row and row[0] == "POINTS POSSIBLE")
+    assert named == 1  # the victim student of that name: grades hold students only (points_possible.csv)
+    assert (out / "points_possible.csv").is_file()
+    feedback = "\n".join(p.read_text(encoding="utf-8") for p in (out / "feedback").glob("*poisoned*.md"))
     assert "phish.example" in feedback
     assert outside_code(feedback, ("phish.example", "evil.example", "<b>")) == []
 

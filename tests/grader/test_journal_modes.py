@@ -108,9 +108,9 @@ def test_fresh_keeps_the_old_run_beside_and_drops_stale_report_files(graded, tmp
         kept = list(out.glob(f"{stem}-*Z.{suffix}"))
         assert len(kept) == 1 and kept[0].read_bytes() == data, name
     assert {r["student"] for r in journal(out)} == {"s00"}
-    assert sorted(p.name for p in (out / "feedback").iterdir()) == ["notes.txt", "s00.md"]
+    assert sorted(p.name for p in (out / "feedback").iterdir()) == ["notes.txt", "s00.html", "s00.md"]
     assert sorted(p.name for p in (out / "gradescope").iterdir()) == ["s00"]
-    assert list(pd.read_csv(out / "grades.csv")["student"]) == ["POINTS POSSIBLE", "s00"]
+    assert list(pd.read_csv(out / "grades.csv")["student"]) == ["s00"]  # students only
     assert json.loads((out / "plan.json").read_text())["students"].keys() == {"s00"}
 
 

@@ -262,7 +262,8 @@ def test_the_instructor_reports_link_and_show_each_students_pictures(tmp_path: P
     assert (out / "feedback" / link).resolve().is_file()
     assert "plots/" not in (out / "feedback" / "stubs.md").read_text(encoding="utf-8")
     summary = (out / "summary.html").read_text(encoding="utf-8")
-    assert '<img src="plots/partial/ex02_sigmoid.png" alt="ex02_sigmoid"' in summary
+    assert '<a href="plots/partial/ex02_sigmoid.png"><img src="data:image/png;base64,' in summary  # inline
+    assert 'alt="ex02_sigmoid"' in summary
     assert "<h3>stubs</h3>" not in summary
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import json
+import re
 
 import matplotlib.image
 import pandas as pd
@@ -54,7 +55,7 @@ def test_without_a_message_the_outcome_and_reason_are_shown(tmp_path, results):
     bob = (tmp_path / "feedback" / "bob.md").read_text(encoding="utf-8")
     assert "- ❌ values, 0 / 3 : délai dépassé: `timeout in values`\n" in bob
     data = json.loads((tmp_path / "gradescope" / "alice" / "results.json").read_text())
-    assert (data["score"], data["max_score"]) == (3.0, 6.0)
+    assert (data["score"], sum(t["max_score"] for t in data["tests"])) == (3.0, 6.0)
     assert data["tests"][2]["output"] == "absent: no result recorded"
 
 
@@ -63,31 +64,50 @@ def test_gradescope_schema(written, student):
     out, _ = written
     data = json.loads((out / "gradescope" / student_slugs(RUNS)[student] / "results.json").read_text())
     formats = {"output_format", "test_output_format", "test_name_format"}
-    assert set(data) == {"score", "max_score", "execution_time", "visibility", "tests", *formats}
+    assert set(data) == {"score", "execution_time", "visibility", "tests", *formats}
     assert all(data[key] == "text" for key in formats)  # a student's text is never rendered
     ex1, ex2, _ = EXPECTED[student]
-    assert (data["score"], data["max_score"]) == (ex1 + ex2, 6.0)
+    assert (data["score"], sum(t["max_score"] for t in data["tests"])) == (ex1 + ex2, 6.0)
     assert isinstance(data["execution_time"], int) and data["execution_time"] == 1  # ceil(3 x 0.25 s)
     assert [t["name"] for t in data["tests"]] == [f"{e}: {c}" for e, c, _, _ in CHECKS]
-    for test, (_, _, points, hidden), outcome in zip(data["tests"], CHECKS, RUNS[student], strict=True):
-        assert {"name", "score", "max_score", "output", "visibility", "status"} <= set(test)
+    assert [t["number"] for t in data["tests"]] == ["1.1", "1.2", "2.1"]  # ex01_sigmoid, ex02_relu
+    for test, (exercise, _, points, hidden), outcome in zip(data["tests"], CHECKS, RUNS[student],
+                                                             strict=True):
+        assert set(test) == {"name", "number", "score", "max_score", "output", "visibility", "status", "tags"}
         assert test["max_score"] == points
         assert test["score"] == (points if outcome == "passed" else 0.0)
         assert test["status"] == ("passed" if outcome == "passed" else "failed")
         assert test["visibility"] == ("after_published" if hidden else "visible")
+        assert test["tags"] == [exercise, "hidden" if hidden else "public"]
         assert isinstance(test["output"], str) and test["output"]
     assert sum(t["score"] for t in data["tests"]) == data["score"]
 
 
 def test_html_summary_and_histogram(written):
+    """The dashboard stands alone: every image a data: URI, one script (the table sort, ours), every
+    student escaped and linked to its feedback page, which exists."""
     out, _ = written
     page = (out / "summary.html").read_text(encoding="utf-8")
-    assert f'<img src="{HISTOGRAM_NAME}"' in page and "<script>" not in page and "&lt;script&gt;" in page
-    assert page.count("<table") == 3
-    for student in ["POINTS POSSIBLE", *RUNS]:
-        assert f"<td>{html.escape(student, quote=False)}</td>" in page
+    sources = re.findall(r'<img src="([^"]*)"', page)
+    assert len(sources) == 2 and all(src.startswith("data:image/png;base64,") for src in sources)
+    assert page.count("<script>") == 1 and "&lt;script&gt;" in page
+    assert page.count("<table") == 3  # exercises, checks, students
+    assert "POINTS POSSIBLE" not in page
+    slugs = student_slugs(RUNS)
+    for student in RUNS:
+        link = f"feedback/{slugs[student]}.html"
+        assert f'<a href="{html.escape(link)}">{html.escape(student)}</a>' in page
+        assert (out / link).is_file()
     image = matplotlib.image.imread(out / HISTOGRAM_NAME)
     assert image.shape[0] >= 300 and image.shape[1] >= 500
+
+
+def test_feedback_html_renders_the_markdown_and_keeps_student_text_inert(written):
+    out, _ = written
+    page = (out / "feedback" / f"{student_slugs(RUNS)['../<script>x']}.html").read_text(encoding="utf-8")
+    assert "<h1>Retour pour <code>../&lt;script&gt;x</code></h1>" in page
+    assert "<script>" not in page and "<strong>Total : 0 / 6 points</strong>" in page
+    assert page.count("<li>") == 3
 
 
 def test_histogram_has_a_title_units_and_a_legend():

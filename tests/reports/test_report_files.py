@@ -72,5 +72,6 @@ def test_slugify(student, slug):
 def test_report_files_stay_inside_the_output_folder(written):
     out, paths = written
     assert all(out.resolve() in p.resolve().parents for p in paths)
-    assert len([p for p in paths if p.parent.name == "feedback"]) == len(RUNS)
+    for suffix in (".md", ".html"):  # each feedback page and its HTML rendering
+        assert len([p for p in paths if p.parent.name == "feedback" and p.suffix == suffix]) == len(RUNS)
     assert len([p for p in paths if p.name == "results.json"]) == len(RUNS)
