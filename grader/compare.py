@@ -155,7 +155,7 @@ def _walk(expected: Any, got: Any, cmp: Comparison, path: str) -> None:
         for i, (e, g) in enumerate(zip(expected, got, strict=True)):
             _walk(e, g, cmp, f"{path}[{i}]")
         return
-    if cmp.kind == "equal":
+    if cmp.kind == "equal" or isinstance(expected, str):  # a label is never "close": it is equal or not
         _equal(expected, got, path)
     else:
         _close(expected, got, cmp, path)

@@ -123,4 +123,5 @@ HIDDEN = (
 
 EXERCISE = Exercise(id="ex15_transfer_learning", section="3.6",
                     functions=("hidden_features", "fine_tune_output"),
-                    title=Text("Apprentissage par transfert", "Transfer learning"), checks=PUBLIC + HIDDEN)
+                    title=Text("Transfert de représentation (extraction de caractéristiques)",
+                               "Representation transfer (feature extraction)"), checks=PUBLIC + HIDDEN)
