@@ -22,7 +22,7 @@ from pathlib import Path
 from grader.errors import UsageError
 from grader.seeds import take_secret_from_environment
 
-COMMANDS = ("grade", "check", "report", "release", "nbgrader", "bench", "gradescope")
+COMMANDS = ("grade", "check", "report", "release", "nbgrader", "bench", "gradescope", "export")
 STUDENT_COMMANDS = ("check",)
 BUNDLE_MARKER = Path(__file__).resolve().parent / "data" / "student_bundle.json"
 NEEDS_PROJECT = (
