@@ -1,5 +1,5 @@
-"""`deepgrade nbgrader build COURSE_DIR [--assignment NAME ...]`: generate an nbgrader course directory
-from the registry (``grader.nbgrader.build``).
+"""`deepgrade nbgrader build COURSE_DIR [--assignment NAME ...] [--force]`: generate an nbgrader course
+directory from the registry, or merge into an existing one (``grader.nbgrader.build``).
 
 `deepgrade nbgrader collect COURSE_DIR OUT_DIR` copies the submitted notebooks into the layout
 `deepgrade grade` reads, and `deepgrade nbgrader compare GRADEBOOK.db RESULTS.jsonl` lists the checks
@@ -24,6 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="only this exercise id (repeatable); default: every exercise")
     build.add_argument("--timeout", type=int, default=None, metavar="SECONDS",
                        help="per-cell execution limit at autograde (default 120)")
+    build.add_argument("--force", action="store_true",
+                       help="overwrite edited source notebooks and deepgrade's block of nbgrader_config.py "
+                       "(or append the block to a config without one); lines outside the block are kept")
     build.set_defaults(run=run)
     collect = actions.add_parser(
         "collect", help="copy submitted/<student>/<id>/<id>.ipynb to OUT_DIR/<student>/ for deepgrade grade"
@@ -45,10 +48,10 @@ def run(args: argparse.Namespace) -> int:
     from grader.seeds import SECRET_ENV
 
     timeout = DEFAULT_TIMEOUT_S if args.timeout is None else args.timeout
-    files = build_course(args.course_dir, args.assignment, timeout_s=timeout)
+    files = build_course(args.course_dir, args.assignment, timeout_s=timeout, force=args.force)
     notebooks = [p for p in files if p.suffix == ".ipynb"]
     config = "nbgrader_config.py" if any(p.name == "nbgrader_config.py" for p in files) else (
-        "no config (kept the existing nbgrader_config.py, not written by deepgrade)")
+        "no config change (nbgrader_config.py already up to date)")
     print(f"wrote {len(notebooks)} source notebooks and {config} to {args.course_dir}")
     print(f"next: cd {args.course_dir} && nbgrader generate_assignment '*'")
     print(f"hidden checks draw each student's inputs at autograde: export {SECRET_ENV} (a secret for "

@@ -133,10 +133,54 @@ def test_build_is_reproducible_needs_no_secret_and_writes_the_config(
     config = (tmp_path / "a" / "nbgrader_config.py").read_text()
     assert "c.Execute.timeout = 45" in config and "gradebook.db" in config
     compile(config, "nbgrader_config.py", "exec")
-    (tmp_path / "a" / "nbgrader_config.py").write_text("c = get_config()  # the instructor's own\n")
-    again = build_course(tmp_path / "a", ["ex02_sigmoid"], timeout_s=45)
+    again = build_course(tmp_path / "a", ["ex02_sigmoid"], timeout_s=45)  # unchanged: nothing to merge
     assert "nbgrader_config.py" not in {p.name for p in again}
-    assert "instructor's own" in (tmp_path / "a" / "nbgrader_config.py").read_text()
+
+
+def test_a_rebuild_merges_the_config_and_never_silently_overwrites_an_edit(tmp_path: Path) -> None:
+    """An instructor's line outside deepgrade's block survives a rebuild that changes the block; an edit
+    inside the block, a config of one's own, an edited source notebook: each stops the build with one
+    line, before anything is written, and ``force`` overwrites (keeping the lines outside the block)."""
+    from grader.errors import UsageError
+
+    course = tmp_path / "course"
+    build_course(course, ["ex02_sigmoid"], timeout_s=45)
+    config = course / "nbgrader_config.py"
+    config.write_text(config.read_text() + 'c.Exchange.root = "/srv/exchange"  # the instructor\'s\n')
+    build_course(course, ["ex02_sigmoid"], timeout_s=60)
+    text = config.read_text()
+    assert "c.Execute.timeout = 60" in text and "c.Execute.timeout = 45" not in text
+    assert text.endswith('c.Exchange.root = "/srv/exchange"  # the instructor\'s\n')
+    compile(text, "nbgrader_config.py", "exec")
+
+    config.write_text(text.replace("c.Execute.timeout = 60", "c.Execute.timeout = 999"))
+    with pytest.raises(UsageError, match=r"block of nbgrader_config\.py was edited"):
+        build_course(course, ["ex02_sigmoid"], timeout_s=60)
+    assert "c.Execute.timeout = 999" in config.read_text()
+    build_course(course, ["ex02_sigmoid"], timeout_s=60, force=True)
+    assert "c.Execute.timeout = 999" not in config.read_text() and "/srv/exchange" in config.read_text()
+
+    config.write_text("c = get_config()  # the instructor's own\nc.Exchange.root = '/x'\n")
+    with pytest.raises(UsageError, match="no deepgrade block"):
+        build_course(course, ["ex02_sigmoid"])
+    build_course(course, ["ex02_sigmoid"], force=True)
+    text = config.read_text()
+    assert text.startswith("c = get_config()  # the instructor's own\nc.Exchange.root = '/x'\n")
+    assert "c.CourseDirectory.course_id = 'deepgrade'" in text
+
+    notebook = course / "source" / "ex02_sigmoid" / "ex02_sigmoid.ipynb"
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells[0].source += "\n\nA note of the instructor."
+    nbformat.write(nb, notebook)
+    with pytest.raises(UsageError, match=r"1 source notebook\(s\) changed .*ex02_sigmoid.ipynb"):
+        build_course(course, ["ex02_sigmoid"])
+    assert "A note of the instructor." in notebook.read_text()
+    code = next(c for c in nb.cells if c.cell_type == "code")  # running the notebook is not an edit
+    code.outputs, code.execution_count = [nbformat.v4.new_output("stream", name="stdout", text="ran\n")], 1
+    nb.cells[0].source = nb.cells[0].source.removesuffix("\n\nA note of the instructor.")
+    nbformat.write(nb, notebook)
+    build_course(course, ["ex02_sigmoid"])
+    build_course(course, ["ex02_sigmoid"], force=True)
 
 
 def test_cli_build_and_its_errors(
