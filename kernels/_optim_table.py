@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -33,21 +34,29 @@ class Hyper:
     low_open: bool = False
     high_open: bool = False
 
+    def __post_init__(self) -> None:
+        # the bounds as four floats, so that the common case (a float inside them) costs two chained
+        # comparisons and two inequalities; NaN and the infinities fail them
+        big = sys.float_info.max
+        object.__setattr__(self, "_lo", -big if self.low is None else self.low)
+        object.__setattr__(self, "_hi", big if self.high is None else self.high)
+        object.__setattr__(self, "_lo_x", self.low if self.low_open else math.nan)
+        object.__setattr__(self, "_hi_x", self.high if self.high_open else math.nan)
+        if self.default is not None:
+            self.check(self.default)  # so that a step may use it unchecked
+
     def check(self, value: object) -> float:
         """``value`` as a finite float within the bounds, else ``TypeError``/``ValueError`` naming it."""
-        if type(value) is float and self.accepts(value):
+        if (
+            type(value) is float
+            and self._lo <= value <= self._hi
+            and value != self._lo_x
+            and value != self._hi_x
+        ):
             return value
         return _validate.number(
             self.name, value, low=self.low, high=self.high, low_open=self.low_open, high_open=self.high_open
         )
-
-    def accepts(self, x: float) -> bool:
-        """True when the float ``x`` lies within the bounds (False for NaN and the infinities)."""
-        if not -math.inf < x < math.inf:
-            return False
-        if self.low is not None and (x < self.low or (self.low_open and x == self.low)):
-            return False
-        return self.high is None or not (x > self.high or (self.high_open and x == self.high))
 
 
 LR = Hyper("lr", "the learning rate eta", low=0.0)
@@ -103,10 +112,13 @@ class Optimizer:
                 raise TypeError(f"optimizer {self.name!r} takes {allowed}, not {unknown}")
         out = []
         for h in self.hyper:
-            x = hp.get(h.name, h.default)
-            if x is None:
+            if h.name in hp:
+                x = h.check(hp[h.name])
+            elif h.default is None:
                 raise ValueError(f"hp must give {h.meaning} {h.name!r} for {self.name!r}")
-            out.append(h.check(x))
+            else:
+                x = h.default  # checked once, when the table was built
+            out.append(x)
         return tuple(out)
 
     def next_count(self, state: Mapping[str, object]) -> int | None:
@@ -184,6 +196,11 @@ def lookup(name: object) -> Optimizer:
     return OPTIMIZERS[name]
 
 
+_ROUNDED: dict[tuple, tuple] = {}
+"""Checked hyperparameters rounded to a dtype, by ``(values, dtype's scalar type)``: rounding four floats
+costs more than finding them here."""
+
+
 class Call(NamedTuple):
     """A checked step: the optimizer, its hyperparameters (defaults filled in, kernel order) and the new step
     counter to store once the kernel has run (None when the optimizer has none)."""
@@ -202,7 +219,12 @@ class Call(NamedTuple):
         from those rounded betas and rounded to ``dtype`` (``kernels.rules.adam_bias_correction``), as the
         training loop of ``kernels.cpu.train`` does."""
         c = dtype.type
-        rounded = tuple(map(c, self.values))
+        key = (self.values, c)
+        rounded = _ROUNDED.get(key)
+        if rounded is None:
+            if len(_ROUNDED) > 4096:  # a long search over hyperparameters: start again
+                _ROUNDED.clear()
+            rounded = _ROUNDED[key] = tuple(map(c, self.values))
         if self.count is None:
             return rounded
         _, beta1, beta2, _ = rounded
@@ -248,9 +270,7 @@ def named_step(
     **keywords)``, with ``spec``'s formula as docstring and a signature that shows its defaults (``state``
     left out for an optimizer that has none). ``bound`` checks the keywords and fills in the defaults."""
     if spec.state:
-
-        def named(w, g, state, /, **keywords):
-            return bound(w, g, state, **keywords)
+        named = bound  # the bound step itself (a function made for this optimizer), no extra frame
 
     else:
 

@@ -17,7 +17,6 @@ incremented by :func:`adam_step` before the step, and bias corrections ``1 - bet
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 
 import numpy as np
@@ -72,25 +71,30 @@ def _launch(
     kernels[1 if parallel else 0](flat(w), *views, *scalars(w.dtype))
 
 
-def _step(
-    spec: _table.Optimizer,
-    kernels: tuple[Callable[..., None], Callable[..., None]],
-    w: np.ndarray,
-    g: np.ndarray,
-    state: dict,
-    *,
-    target: str = "cpu",
-    parallel: bool | None = None,
-    **hp: float,
-) -> None:
-    """:func:`step` on the optimizer ``spec`` with its CPU ``kernels`` (serial, ``prange``)."""
-    call = _table.prepare(spec, state, hp)
-    if target != "cpu" and not _dispatch.is_cpu(target):
-        return _dispatch.cuda_function("optim", "step")(spec.name, w, g, state, **call.keywords())
-    arrays = (("g", g), *[(key, state[key]) for key in spec.state])
-    _launch(kernels, w, arrays, call.scalars, parallel)
-    call.done(state)
-    return None
+def _bind(spec: _table.Optimizer) -> Callable[..., None]:
+    """:func:`step` on the optimizer ``spec``, its kernels and state keys bound once: the body of every
+    named step (one Python frame between the caller and the compiled kernel besides the checks)."""
+    serial, prange_kernel = _KERNELS[spec.name]
+    keys = spec.state
+    like, flat, prepare = _validate.like, _validate.flat, _table.prepare
+
+    def bound(w, g, state, /, *, target="cpu", parallel=None, **hp):
+        call = prepare(spec, state, hp)
+        if target != "cpu" and not _dispatch.is_cpu(target):
+            return _dispatch.cuda_function("optim", "step")(spec.name, w, g, state, **call.keywords())
+        _validate.float_array("w", w, writeable=True)
+        views = [flat(like(key, state[key], "w", w, writeable=True)) for key in keys]
+        if parallel is None:
+            parallel = w.size >= PARALLEL_THRESHOLD
+        kernel = prange_kernel if parallel else serial
+        kernel(flat(w), flat(like("g", g, "w", w)), *views, *call.scalars(w.dtype))
+        call.done(state)
+        return None
+
+    return bound
+
+
+_BOUND = {name: _bind(spec) for name, spec in _table.OPTIMIZERS.items()}
 
 
 def step(
@@ -110,8 +114,7 @@ def step(
     ``kernels.cuda.optim.step`` with the checked hyperparameters, defaults filled in. Every argument is
     checked before any kernel runs, whatever the target.
     """
-    spec = _table.lookup(name)
-    return _step(spec, _KERNELS[spec.name], w, g, state, target=target, parallel=parallel, **hp)
+    return _BOUND[_table.lookup(name).name](w, g, state, target=target, parallel=parallel, **hp)
 
 
 def nesterov_lookahead(
@@ -136,9 +139,5 @@ def nesterov_lookahead(
     return out
 
 
-def _bind(spec: _table.Optimizer) -> Callable[..., None]:
-    return functools.partial(_step, spec, _KERNELS[spec.name])
-
-
-_steps = _table.named_steps(_bind, __name__, {"parallel": None, "target": "cpu"})
+_steps = _table.named_steps(lambda spec: _BOUND[spec.name], __name__, {"parallel": None, "target": "cpu"})
 sgd_step, momentum_step, nesterov_step, adagrad_step, rmsprop_step, adam_step = _steps

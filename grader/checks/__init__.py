@@ -29,9 +29,9 @@ from grader.checks import (
     ex14_train_digits,
     ex15_transfer_learning,
     ex16_fused_adam,
-    ex20_bayesian_optimisation,
-    ex21_random_search,
-    ex22_transfer_kinds,
+    ex17_learning_rate,
+    ex18_early_stopping,
+    ex19_dropout_training,
 )
 from grader.model import Exercise
 
@@ -52,9 +52,9 @@ EXERCISES: tuple[Exercise, ...] = (
     ex14_train_digits.EXERCISE,
     ex15_transfer_learning.EXERCISE,
     ex16_fused_adam.EXERCISE,
-    ex20_bayesian_optimisation.EXERCISE,
-    ex21_random_search.EXERCISE,
-    ex22_transfer_kinds.EXERCISE,
+    ex17_learning_rate.EXERCISE,
+    ex18_early_stopping.EXERCISE,
+    ex19_dropout_training.EXERCISE,
 )
 _BY_ID = {exercise.id: exercise for exercise in EXERCISES}
 

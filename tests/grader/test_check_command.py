@@ -39,6 +39,9 @@ ONE_MISTAKE = {
     "ex14_train_digits": "predict_wrong_axis",
     "ex15_transfer_learning": "output_layer_transposed",
     "ex16_fused_adam": "not_in_place",
+    "ex17_learning_rate": "path_without_w0",
+    "ex18_early_stopping": "patience_off_by_one",
+    "ex19_dropout_training": "dropout_not_rescaled",
 }
 # Words of one language that the other never uses; a line with two of them is in that language.
 ENGLISH = set("the expected got wrong value values of and is your with at not for to hint first shape must "
