@@ -284,6 +284,116 @@ def numerical_gradient_path(
             break
     return np.array(path)
 
+# --------------------------------------------------------------------------- Bayesian optimisation (3.5.2)
+
+
+def forrester(x: np.ndarray, flip: bool = False, scale: float = 1.0, offset: float = 0.0) -> float:
+    """The 1-D test function of Forrester et al. (2008), ``(6x - 2)^2 sin(12x - 4)`` on [0, 1]: a global
+    minimum near x = 0.757 and a local one near x = 0.143; ``flip`` reads it at ``1 - x``, then
+    ``scale * f + offset``."""
+    u = float(np.asarray(x, dtype=np.float64).reshape(-1)[0])
+    u = 1.0 - u if flip else u
+    return scale * (6.0 * u - 2.0) ** 2 * float(np.sin(12.0 * u - 4.0)) + offset
+
+
+def branin(x: np.ndarray, flip: bool = False, scale: float = 1.0, offset: float = 0.0) -> float:
+    """Branin's function on the unit square (``x1 = 15 u - 5``, ``x2 = 15 v``): three global minima of value
+    0.397887; ``flip`` reads it at ``(1 - u, v)``, then ``scale * f + offset``."""
+    u, v = (float(c) for c in np.asarray(x, dtype=np.float64).reshape(-1)[:2])
+    u = 1.0 - u if flip else u
+    x1, x2 = 15.0 * u - 5.0, 15.0 * v
+    b, c = 5.1 / (4.0 * np.pi**2), 5.0 / np.pi
+    value = (x2 - b * x1 * x1 + c * x1 - 6.0) ** 2 + 10.0 * (1.0 - 1.0 / (8.0 * np.pi)) * np.cos(x1) + 10.0
+    return scale * float(value) + offset
+
+
+OBJECTIVES = {"forrester": forrester, "branin": branin}
+
+
+def propose_with_scores(
+    module: ModuleType,
+    X_obs: np.ndarray,
+    y_obs: np.ndarray,
+    candidates: np.ndarray,
+    length_scale: float,
+    xi: float,
+) -> dict[str, Any]:
+    """The index ``propose_next`` returns, and the module's own ``expected_improvement`` of every candidate
+    under its ``gp_posterior`` (run on the solutions, the latter is what the parent judges the index by)."""
+    index = int(module.propose_next(np.ndarray.copy(X_obs), np.ndarray.copy(y_obs),
+                                    np.ndarray.copy(candidates), length_scale, xi))
+    mu, sigma = module.gp_posterior(X_obs, y_obs, candidates, length_scale)
+    ei = np.asarray(module.expected_improvement(mu, sigma, float(np.min(y_obs)), xi), dtype=np.float64)
+    return {"index": index, "ei": ei.reshape(-1)}
+
+
+def bayesian_optimisation_runs(
+    module: ModuleType,
+    objective: str,
+    shape: dict[str, Any],
+    candidates: np.ndarray,
+    n_init: int,
+    n_iter: int,
+    seeds: list[int],
+    length_scale: float,
+    xi: float,
+) -> list[np.ndarray]:
+    """The points ``bayesian_optimisation`` evaluated on objective ``objective`` of ``OBJECTIVES`` (with
+    the keywords ``shape``), one run per seed; the parent looks their values up itself."""
+    f = functools.partial(OBJECTIVES[objective], **shape)
+    runs = []
+    for seed in seeds:
+        X_obs, _ = module.bayesian_optimisation(f, np.ndarray.copy(candidates), n_init, n_iter, seed,
+                                                length_scale, xi)
+        runs.append(np.array(X_obs, dtype=np.float64).reshape(len(X_obs), -1))
+    return runs
+
+
+# --------------------------------------------------------------------------- grid against random (3.5.2)
+
+
+def grid_and_random_values(
+    module: ModuleType, space: dict[str, list[Any]], n_values: int, seed: int, important: str
+) -> dict[str, list[Any]]:
+    """Figure 3.11's comparison: the values of hyperparameter ``important`` in the student's grid of
+    ``n_values`` per range, and in the same number of configurations drawn by the student's random
+    search; the parent counts them."""
+    grid = module.grid_configurations(space, n_values)
+    drawn = module.sample_configurations(space, len(grid), seed)
+    return {"grid": [c[important] for c in grid], "random": [c[important] for c in drawn]}
+
+
+# --------------------------------------------------------------------------- kinds of transfer (3.6.2)
+
+TRANSFER_KINDS = ("feature_extraction", "fine_tuning", "scratch")
+
+
+def transfer_kinds_predict(
+    module: ModuleType,
+    Ws: list,
+    bs: list,
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    X_test: np.ndarray,
+    n_classes: int,
+    seed: int,
+) -> dict[str, np.ndarray]:
+    """For each kind of ``TRANSFER_KINDS``, the student's ``transfer`` on the training images, then the
+    labels its network predicts for ``X_test`` (tanh hidden layers, linear output, arg max), computed here,
+    not by the student."""
+    predicted = {}
+    for kind in TRANSFER_KINDS:
+        new_Ws, new_bs = module.transfer([np.array(W, dtype=np.float64) for W in Ws],
+                                         [np.array(b, dtype=np.float64) for b in bs],
+                                         np.ndarray.copy(X_train), np.ndarray.copy(y_train), n_classes,
+                                         kind, seed)
+        a = np.asarray(X_test, dtype=np.float64)
+        for W, b in zip(new_Ws[:-1], new_bs[:-1], strict=True):
+            a = np.tanh(a @ np.asarray(W, dtype=np.float64).T + np.asarray(b, dtype=np.float64))
+        z = a @ np.asarray(new_Ws[-1], dtype=np.float64).T + np.asarray(new_bs[-1], dtype=np.float64)
+        predicted[kind] = np.argmax(z, axis=1).astype(np.int64)
+    return predicted
+
 
 # --------------------------------------------------------------------------- learning rate (3.1)
 

@@ -32,6 +32,9 @@ from grader.checks import (
     ex17_learning_rate,
     ex18_early_stopping,
     ex19_dropout_training,
+    ex20_bayesian_optimisation,
+    ex21_random_search,
+    ex22_transfer_kinds,
 )
 from grader.model import Exercise
 
@@ -55,6 +58,9 @@ EXERCISES: tuple[Exercise, ...] = (
     ex17_learning_rate.EXERCISE,
     ex18_early_stopping.EXERCISE,
     ex19_dropout_training.EXERCISE,
+    ex20_bayesian_optimisation.EXERCISE,
+    ex21_random_search.EXERCISE,
+    ex22_transfer_kinds.EXERCISE,
 )
 _BY_ID = {exercise.id: exercise for exercise in EXERCISES}
 

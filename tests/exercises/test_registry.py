@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_ids_are_unique_and_in_course_order() -> None:
     ids = [e.id for e in EXERCISES]
-    assert ids == sorted(ids) and len(set(ids)) == len(ids) >= 19
+    assert ids == sorted(ids) and len(set(ids)) == len(ids) == 22
     assert by_id("ex02_sigmoid").section == "1.3.4"
     with pytest.raises(KeyError, match="unknown exercise"):
         by_id("ex99_nothing")

@@ -1,7 +1,8 @@
 # Generated from solutions/ex15_transfer_learning.py by grader/make_stubs.py: do not edit.
 # ruff: noqa: F401, RUF100
-"""Exercise 15: transfer learning (report section 3.6): reuse the hidden layers of a network trained on
-digits 0-4 and fine-tune only a new output layer on digits 5-9.
+"""Exercise 15: representation transfer, or feature extraction (report sections 3.6 and 3.6.2, type 3):
+reuse the frozen hidden layers of a network trained on digits 0-4 and train only a new output layer on
+digits 5-9. (Fine-tuning, which trains every layer on, is exercise 22.)
 
 The pretrained network has tanh hidden layers and a linear output layer (softmax in the loss):
 ``Ws[l]`` of shape (n_out, n_in), ``bs[l]`` of shape (n_out,), as in exercise 8.
@@ -33,9 +34,9 @@ def hidden_features(Ws: list[np.ndarray], bs: list[np.ndarray], X: np.ndarray) -
 def fine_tune_output(
     Ws: list[np.ndarray], bs: list[np.ndarray], X: np.ndarray, y: np.ndarray, n_classes: int, seed: int
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Fine-tuning (section 3.6.1 (b)) : gardez les couches cachées GELÉES (inchangées), remplacez la couche
-    de sortie par une nouvelle couche à ``n_classes`` sorties et entraînez-la seule (softmax + entropie
-    croisée) sur ``(X, y)``.
+    """Transfert de représentation (section 3.6.2) : gardez les couches cachées GELÉES (inchangées),
+    remplacez la couche de sortie par une nouvelle couche à ``n_classes`` sorties et entraînez-la seule
+    (softmax + entropie croisée) sur ``(X, y)``.
 
     Keep the hidden layers frozen, replace the output layer by a new one with ``n_classes`` outputs and
     train only that layer (softmax cross-entropy) on ``(X, y)``. Do not modify the arrays you receive.

@@ -1,0 +1,95 @@
+# Generated from solutions/ex22_transfer_kinds.py by grader/make_stubs.py: do not edit.
+# ruff: noqa: F401, RUF100
+"""Exercise 22: kinds of transfer (report section 3.6.2): with few examples of the target task, compare
+representation transfer (feature extraction: the pretrained hidden layers frozen, a new output layer
+trained), fine-tuning (every layer trained on, the pretrained ones with a reduced learning rate) and
+training the same network from scratch.
+
+The networks have tanh hidden layers and a linear output layer (softmax in the loss): ``Ws[l]`` of shape
+(n_out, n_in), ``bs[l]`` of shape (n_out,), as in exercise 8. The constants below are the course's
+settings; use them.
+
+Goal: trained on 8 images per class of the digits 5-9, starting from a network pretrained on the digits
+0-4 (one hidden layer of 32 tanh units), each kind reaches at least 75% accuracy on held-out images.
+
+What you will see, and why: on these digits, training from scratch does as well as or better than both
+transfers (about 95% against 85% for feature extraction and 92% for fine-tuning with 8 images per class;
+the same order with 1 or 2 per class). The features learnt on 0-4 are not the ones 5-9 need, and 64 clean
+pixels are already good features; fine-tuning recovers most of the gap by adapting them. Transfer pays
+when the source task is close to the target one and the target data are scarce or hard (section 3.6).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+LR = 0.5
+"""Learning rate of the new output layer, and of every layer trained from scratch."""
+FINE_TUNE_FACTOR = 0.1
+"""Fine-tuning trains the pretrained layers with ``FINE_TUNE_FACTOR * LR``."""
+EPOCHS = 200
+"""Full-batch gradient steps of every kind of transfer."""
+
+
+def train_layers(
+    Ws: list[np.ndarray],
+    bs: list[np.ndarray],
+    X: np.ndarray,
+    y: np.ndarray,
+    lrs: list[float],
+    epochs: int,
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Descente de gradient par couche (sections 3.1 et 3.6.2) : ``epochs`` pas sur toute la base de
+    l'entropie croisée moyenne du softmax du réseau (couches cachées tanh, sortie linéaire), la couche
+    ``l`` avec son propre pas ``lrs[l]`` : ``W_l <- W_l - lrs[l] dC/dW_l`` (de même pour ``b_l``). Une
+    couche de pas 0 est gelée : elle ressort inchangée. Tous les gradients d'un pas sont calculés avant de
+    modifier une couche. Ne modifiez pas les tableaux reçus.
+
+    Full-batch gradient descent on the mean softmax cross-entropy with one learning rate per layer
+    (``lrs[l]``; 0 freezes the layer); every gradient of a step is computed before any layer changes.
+    Do not modify the arrays you receive.
+
+    Inputs:
+        Ws, bs: lists of L arrays. X: (n, n_0). y: int array (n,), labels 0 .. n_L - 1.
+        lrs: list of L floats. epochs: int >= 0.
+    Returns:
+        (new_Ws, new_bs): lists of L new float64 arrays of the same shapes.
+    """
+    raise NotImplementedError
+
+
+def transfer(
+    Ws: list[np.ndarray],
+    bs: list[np.ndarray],
+    X: np.ndarray,
+    y: np.ndarray,
+    n_classes: int,
+    kind: str,
+    seed: int,
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Types de transfert (section 3.6.2), avec ``rng = np.random.default_rng(seed)`` : une nouvelle couche
+    de sortie ``W = rng.normal(0, 1 / sqrt(n_in), (n_classes, n_in))``, ``b = 0`` ; puis
+    ``train_layers(..., epochs=EPOCHS)`` avec les pas suivants, selon ``kind`` :
+
+    * ``"feature_extraction"`` (transfert de représentation) : couches cachées pré-entraînées gelées
+      (pas 0), sortie au pas ``LR`` ;
+    * ``"fine_tuning"`` : couches cachées pré-entraînées au pas réduit ``FINE_TUNE_FACTOR * LR``, sortie
+      au pas ``LR`` ;
+    * ``"scratch"`` (sans transfert) : AVANT la couche de sortie, chaque couche cachée, dans l'ordre, est
+      remplacée par ``rng.normal(0, 1 / sqrt(n_in), (n_out, n_in))`` et un biais nul ; tout au pas ``LR``.
+
+    Adapt the pretrained network ``(Ws, bs)`` to ``n_classes`` classes with ``(X, y)``: a new output layer
+    drawn as written above, then ``train_layers`` for ``EPOCHS`` steps with the learning rates of ``kind``
+    (for ``"scratch"``, the hidden layers are drawn anew, in order, before the output layer).
+
+    Inputs:
+        Ws, bs: the pretrained network (lists of L arrays). X: (n, n_0). y: int array (n,), labels
+        0 .. n_classes-1. n_classes: int. kind: ``"feature_extraction"``, ``"fine_tuning"`` or
+        ``"scratch"``. seed: int.
+    Returns:
+        (new_Ws, new_bs): lists of L float64 arrays, the last of shapes (n_classes, n_{L-1}) and
+        (n_classes,).
+    """
+    raise NotImplementedError
