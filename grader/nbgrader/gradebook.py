@@ -8,7 +8,9 @@ Two sources:
   notebooks sit beside the gradebook (``autograded/<student>/<assignment>/<notebook>.ipynb``, nbgrader's
   layout), the failure recorded by the test cell (``deepgrade_check``'s first line) gives the outcome
   and the fr/en messages, and a notebook absent from there was not submitted (``missing``); without
-  that folder a lost point is ``failed``.
+  that folder a lost point is ``failed``. Every student of the gradebook gets a record of every test cell
+  of every assignment: a notebook they never submitted gives ``missing`` records worth 0 (as ``deepgrade
+  grade`` records an absent module), so totals are out of the whole course.
 * the CSV of ``nbgrader export`` (``load_export_csv``): one record per (student, assignment), check
   ``"total"``, for when only the export is at hand.
 """
@@ -20,12 +22,14 @@ import csv
 import json
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from grader.errors import UsageError
 from grader.model import CheckResult, Outcome
 from grader.nbgrader.deepgrade_check import FAILURE_PREFIX  # a test cell's error: "deepgrade <outcome>: ..."
 
 HIDDEN_MARK = "BEGIN HIDDEN TESTS"
+NOT_SUBMITTED = "notebook not submitted"
 TOTAL_CHECK = "total"
 
 
@@ -43,15 +47,20 @@ def load_results(db_path: Path | str) -> list[CheckResult]:
     autograded = path.parent / "autograded"
     results: list[CheckResult] = []
     with Gradebook(f"sqlite:///{path.resolve()}", course_id="") as gb:
+        students = sorted(student.id for student in gb.students)
         for assignment in gb.assignments:
             for notebook in assignment.notebooks:
                 hidden = {cell.name: HIDDEN_MARK in (cell.source or "") for cell in notebook.source_cells}
-                for submitted in notebook.submissions:
-                    student = submitted.student.id
+                submissions = {submitted.student.id: submitted for submitted in notebook.submissions}
+                for student in students:
+                    submitted = submissions.get(student)
+                    if submitted is None:  # a notebook never submitted scores 0, as in `deepgrade grade`
+                        results += _not_submitted(student, notebook, hidden)
+                        continue
                     graded_nb = autograded / student / assignment.name / f"{notebook.name}.ipynb"
                     failures = _failures(graded_nb)
                     if autograded.is_dir() and not graded_nb.is_file():
-                        failures = dict.fromkeys(hidden, (Outcome.MISSING, "notebook not submitted", "", ""))
+                        failures = dict.fromkeys(hidden, (Outcome.MISSING, NOT_SUBMITTED, "", ""))
                     for grade in submitted.grades:
                         if grade.cell.type != "GradeCell" or grade.auto_score is None:
                             continue
@@ -67,6 +76,17 @@ def load_results(db_path: Path | str) -> list[CheckResult]:
                             )
                         )
     return results
+
+
+def _not_submitted(student: str, notebook: Any, hidden: dict[str, bool]) -> list[CheckResult]:
+    """A ``missing`` record (0 points) for each autograded test cell of a notebook the student never
+    submitted, so that totals are out of every assignment of the course."""
+    return [
+        _result(student, notebook.name, cell.name, 0.0, float(cell.max_score), hidden.get(cell.name, False),
+                (Outcome.MISSING, NOT_SUBMITTED, "", ""))
+        for cell in notebook.grade_cells
+        if cell.cell_type == "code"
+    ]
 
 
 def _require_gradebook(path: Path) -> None:

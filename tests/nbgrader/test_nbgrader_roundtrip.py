@@ -1,11 +1,13 @@
-"""The real nbgrader round trip: ``deepgrade nbgrader build``, ``nbgrader generate_assignment``, four
-submissions per assignment (two correct ones under their own ids, a partial one, the untouched release
-copy), ``nbgrader autograde`` with a real ipykernel, ``nbgrader export`` to CSV, ``nbgrader
-generate_feedback``. Each student's hidden checks get that student's own inputs (seen by the answer
-itself), the same ``deepgrade grade`` draws for the same id and secret; nbgrader's SQLite gradebook must
-hold, check by check, hidden checks included, the points that ``deepgrade grade`` (the sandboxed engine)
-gives the same code; the feedback shows no hidden input and no expected value; the CSV loads into the
-report tables."""
+"""The real nbgrader round trip: ``deepgrade nbgrader build`` (twice on the same course, an instructor's
+config line added in between and kept), ``nbgrader generate_assignment``, four submissions per assignment
+(two correct ones under their own ids, a partial one, the untouched release copy; the partial student never
+hands in one assignment), ``nbgrader autograde`` with a real ipykernel, ``nbgrader export`` to CSV,
+``nbgrader generate_feedback``. Each student's hidden checks get that student's own inputs (seen by the
+answer itself), the same ``deepgrade grade`` draws for the same id and secret; nbgrader's SQLite gradebook
+must hold, check by check, hidden checks included, the points that ``deepgrade grade`` (the sandboxed
+engine) gives the same code; the feedback shows no hidden input and no expected value; the CSV loads into
+the report tables; ``deepgrade report --from-nbgrader`` gives the tables that ``deepgrade grade`` gives on
+the same notebooks, totals out of every assignment and ``missing`` rows for the unsubmitted one included."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from pathlib import Path
 
 import nbformat
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import ROOT, TEST_SECRET, fill_answers, run_nbgrader
 
@@ -48,6 +51,8 @@ SAMPLES = ROOT / "examples" / "submissions"
 # "correct" and "twin" hand in the same correct work, whose sigmoid_grad writes down each input it gets.
 STUDENTS = {"correct": None, "twin": None, "partial": SAMPLES / "partial", "untouched": None}
 CORRECT = ("correct", "twin")
+UNSUBMITTED = ("partial", "ex12_regularization")  # this student never hands in this assignment
+EXCHANGE_LINE = 'c.Exchange.root = os.path.join(c.CourseDirectory.root, "exchange")  # the instructor\'s\n'
 SEEN = "seen_inputs.txt"
 SPY = f'''
 
@@ -78,6 +83,7 @@ def test_nbgrader_round_trip(tmp_path: Path, jupyter_env: dict[str, str]) -> Non
     _export_csv_loads_into_the_report_tables(course, deepgrade)
     _autograded_test_cells_end_in_a_statement(course)
     _report_command_reads_the_gradebook(course, tmp_path / "reports")
+    _report_from_nbgrader_equals_grade_on_the_same_notebooks(course, tmp_path / "same")
     _cross_check_flags_a_tampering_notebook(course, jupyter_env, tmp_path / "cross")
     _cell_timeout_zeroes_a_looping_answer(course, jupyter_env)
 
@@ -93,12 +99,26 @@ def _modules(folder: Path) -> dict[str, Path | None]:
     return {**STUDENTS, **dict.fromkeys(CORRECT, correct)}
 
 
-def _round_trip(course: Path, modules: dict[str, Path | None], jupyter_env: dict[str, str]) -> Path:
+def _build_twice(course: Path) -> None:
+    """The second build of the same course keeps the instructor's added config line and leaves the
+    notebooks as they were (nothing of deepgrade changed)."""
     build_course(course, ASSIGNMENTS, timeout_s=120)
+    config = course / "nbgrader_config.py"
+    config.write_text(config.read_text(encoding="utf-8") + EXCHANGE_LINE, encoding="utf-8")
+    before = {p: p.read_bytes() for p in (course / "source").rglob("*.ipynb")}
+    again = build_course(course, ASSIGNMENTS, timeout_s=120)
+    assert config not in again and config.read_text(encoding="utf-8").endswith(EXCHANGE_LINE)
+    assert {p: p.read_bytes() for p in (course / "source").rglob("*.ipynb")} == before
+
+
+def _round_trip(course: Path, modules: dict[str, Path | None], jupyter_env: dict[str, str]) -> Path:
+    _build_twice(course)
     run_nbgrader(["generate_assignment", "*"], course, jupyter_env)
     for assignment in ASSIGNMENTS:
         release = course / "release" / assignment / f"{assignment}.ipynb"
         for student, folder in modules.items():
+            if (student, assignment) == UNSUBMITTED:
+                continue
             dest = course / "submitted" / student / assignment / f"{assignment}.ipynb"
             if folder is None:
                 dest.parent.mkdir(parents=True)
@@ -124,13 +144,13 @@ def _deepgrade(modules: dict[str, Path | None], tmp: Path) -> dict[tuple[str, st
     return {(r.student, r.exercise, r.check): r.points for r in results if r.exercise in ASSIGNMENTS}
 
 
-def _deepgrade_grade(submissions: Path, out: Path) -> list[CheckResult]:
+def _deepgrade_grade(submissions: Path, out: Path, *extra: str) -> list[CheckResult]:
     """``deepgrade grade SUBMISSIONS --out OUT`` in a subprocess with the autograding secret; the results it
     recorded."""
     env = {**os.environ, "DEEPGRADE_SECRET": TEST_SECRET}
     proc = subprocess.run(
         [sys.executable, "-m", "grader.cli", "grade", str(submissions), "--out", str(out), "--no-progress",
-         "--lang", "en", "--sandbox", "auto"], env=env, capture_output=True, text=True, timeout=600,
+         "--lang", "en", "--sandbox", "auto", *extra], env=env, capture_output=True, text=True, timeout=600,
     )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     return load_journal(out / JOURNAL_NAME)
@@ -286,6 +306,34 @@ def _report_command_reads_the_gradebook(course: Path, tmp_path: Path) -> None:
         assert main(["report", "--from-nbgrader", str(source), "--out", str(out)]) == 0
         grades = (out / "grades.csv").read_text(encoding="utf-8")
         assert all(f"\n{student}," in grades for student in STUDENTS), grades
+
+
+def _report_from_nbgrader_equals_grade_on_the_same_notebooks(course: Path, tmp: Path) -> None:
+    """The collected notebooks graded by ``deepgrade grade`` (the course's assignments only) and the
+    gradebook read by ``deepgrade report --from-nbgrader``: the same students, points per exercise, totals
+    (out of every assignment, the unsubmitted one included) and ``missing`` rows."""
+    assert main(["nbgrader", "collect", str(course), str(tmp / "collected")]) == 0
+    _deepgrade_grade(tmp / "collected", tmp / "graded", *(f"--exercise={a}" for a in ASSIGNMENTS))
+    assert main(["report", "--from-nbgrader", str(course / "gradebook.db"), "--out", str(tmp / "nbgrader"),
+                 "--lang", "en"]) == 0
+    tables = {}
+    for name in ("graded", "nbgrader"):
+        grades = pd.read_parquet(tmp / name / "grades.parquet").set_index("student").sort_index()
+        possible = pd.read_parquet(tmp / name / "points_possible.parquet").set_index("column")
+        long = pd.read_parquet(tmp / name / "results_long.parquet")
+        tables[name] = (grades, possible["points_possible"], long)
+    (graded, graded_possible, graded_long), (nb, nb_possible, nb_long) = tables["graded"], tables["nbgrader"]
+    columns = [*ASSIGNMENTS, "total", "percent"]
+    assert list(graded.index) == list(nb.index) == sorted(STUDENTS)
+    pd.testing.assert_frame_equal(graded[columns], nb[columns], check_exact=False, atol=1e-9, rtol=0)
+    assert graded_possible.to_dict() == nb_possible.to_dict()
+    assert nb_possible["total"] == sum(by_id(a).max_points for a in ASSIGNMENTS)
+    missing = {name: {(r.student, r.exercise, r.check) for r in frame.itertuples() if r.outcome == "missing"}
+               for name, frame in (("graded", graded_long), ("nbgrader", nb_long))}
+    student, assignment = UNSUBMITTED
+    assert missing["graded"] == missing["nbgrader"] == {
+        (student, assignment, c.name) for c in by_id(assignment).checks}
+    assert nb.loc[student, assignment] == 0.0 and nb.loc[student, "total"] < nb_possible["total"]
 
 
 TAMPERING = """\
