@@ -284,6 +284,7 @@ def numerical_gradient_path(
             break
     return np.array(path)
 
+
 # --------------------------------------------------------------------------- Bayesian optimisation (3.5.2)
 
 

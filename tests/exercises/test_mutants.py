@@ -138,6 +138,25 @@ MUTANTS: list[tuple[str, str, str, str]] = [
         "no bias correction",
     ),
     ("ex16_fused_adam", "m[i] = mi\n", "\n", "first moment never stored"),
+    ("ex20_bayesian_optimisation", "gain = best - mu.flat[i] - xi", "gain = best - mu.flat[i] + xi",
+     "xi added"),
+    ("ex20_bayesian_optimisation", "return int(np.argmax(ei))", "return int(np.argmax(-ei))",
+     "least improvement"),
+    (
+        "ex21_random_search",
+        "config[name] = float(rng.uniform(args[0], args[1]))",
+        "config[name] = float(rng.uniform(0.0, args[1]))",
+        "uniform range from 0",
+    ),
+    ("ex21_random_search", "if losses[-1] < best_loss:", "if losses[-1] > best_loss:", "keeps no best"),
+    (
+        "ex22_transfer_kinds",
+        "delta = (delta @ Ws[layer]) * (1.0 - acts[layer] ** 2)",
+        "delta = delta @ Ws[layer]",
+        "tanh derivative forgotten",
+    ),
+    ("ex22_transfer_kinds", '"fine_tuning": FINE_TUNE_FACTOR * LR', '"fine_tuning": 0.0',
+     "fine-tuning frozen"),
 ]
 
 
