@@ -149,7 +149,11 @@ class _Connection:
                                             silence_logs=logging.CRITICAL)
             self.client = Client(self.cluster)
         else:
-            self.client = Client(where, timeout="30s")
+            try:
+                self.client = Client(where, timeout="30s")
+            except (OSError, TimeoutError) as err:
+                raise pytest.UsageError(f"--cluster: cannot reach the Dask scheduler at {where}: "
+                                        f"{' '.join(str(err).split())[:200]}") from None
 
     def close(self) -> None:
         try:
