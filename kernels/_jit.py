@@ -73,21 +73,30 @@ def _compiled_namespace(
             consts = tuple(literal(c) if type(c) is float else c for c in obj.__code__.co_consts)
             # CodeType.replace is public CPython API (3.8+), not a Numba internal.
             clone = FunctionType(obj.__code__.replace(co_consts=consts), namespace, name, None, None)
-            namespace[name] = njit(error_model="numpy")(clone)
+            namespace[name] = njit(error_model="numpy", inline="always")(clone)
     return namespace
 
 
-def _select_by_dtype(name: str, as_f64: object, as_f32: object) -> Callable[..., object]:
-    def rule(*args):
-        raise TypeError(f"{name}: the compiled rule runs only inside Numba kernels")
-
+def _select_by_dtype(name: str, nargs: int, as_f64: object, as_f32: object) -> Callable[..., object]:
+    """The rule ``name`` as one function for Numba code: its float32 or float64 compilation by the type of its
+    first argument, inlined by Numba itself (LLVM declined to inline the larger ones, float64 tanh, which
+    left a call in the loop and kept it scalar). Written with ``nargs`` named parameters: Numba inlines no
+    function taking ``*args``."""
+    params = ", ".join(f"a{i}" for i in range(nargs))
+    namespace = {"types": types, "as_f32": as_f32, "as_f64": as_f64}
+    source = (
+        f"def rule({params}):\n"
+        f"    raise TypeError('{name}: the compiled rule runs only inside Numba kernels')\n"
+        f"def typed({params}):\n"
+        f"    target = as_f32 if a0 == types.float32 else as_f64\n"
+        f"    def impl({params}):\n"
+        f"        return target({params})\n"
+        f"    return impl\n"
+    )
+    exec(source, namespace)
+    rule = namespace["rule"]
     rule.__name__ = rule.__qualname__ = name
-
-    @overload(rule, jit_options={"error_model": "numpy"})
-    def _typed(*args):
-        target = as_f32 if args[0] == types.float32 else as_f64
-        return lambda *args: target(*args)
-
+    overload(rule, inline="always", jit_options={"error_model": "numpy"})(namespace["typed"])
     return rule
 
 
@@ -112,7 +121,7 @@ def compile_rules(
     as_f64 = _compiled_namespace(module, float, math_module)
     as_f32 = _compiled_namespace(module, np.float32, math_module)
     return {
-        name: _select_by_dtype(name, as_f64[name], as_f32[name])
+        name: _select_by_dtype(name, obj.__code__.co_argcount, as_f64[name], as_f32[name])
         for name, obj in vars(module).items()
         if isinstance(obj, FunctionType) and obj.__module__ == module.__name__
     }
