@@ -127,7 +127,10 @@ def autograder(autograder_zip: Path, tmp_path_factory: pytest.TempPathFactory) -
     return root
 
 
-def run_autograder(root: Path, sample: Path, **extra: str) -> tuple[subprocess.CompletedProcess, dict]:
+Ran = tuple[subprocess.CompletedProcess, dict]
+
+
+def run_autograder(root: Path, sample: Path, exercises: tuple[str, ...] = GRADED, **extra: str) -> Ran:
     """Grade ``sample`` as Gradescope would; a hostile sample gets the honest modules its ``EXPECT`` names
     from the perfect sample, as in tests/adversarial."""
     shutil.rmtree(root / "submission", ignore_errors=True)
@@ -141,7 +144,7 @@ def run_autograder(root: Path, sample: Path, **extra: str) -> tuple[subprocess.C
                     dirs_exist_ok=True)
     (root / "submission_metadata.json").write_text(json.dumps(
         {"id": 1, "users": [{"email": f"{sample.name}@example.edu", "id": 7, "name": sample.name}]}))
-    args = [f"--exercise={ex}" for ex in GRADED]
+    args = [f"--exercise={ex}" for ex in exercises]
     proc = subprocess.run(["bash", str(root / "run_autograder"), "--root", str(root), *args],
                           env=env(**extra), capture_output=True, text=True, timeout=900, cwd=root)
     return proc, json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
@@ -202,3 +205,48 @@ def test_without_the_secret_the_student_gets_a_reason_not_a_crash(autograder: Pa
     assert proc.returncode == 2 and "DEEPGRADE_SECRET is not set" in proc.stderr
     validate(data)
     assert data["score"] == 0.0 and data["tests"] == [] and "DEEPGRADE_SECRET" in data["output"]
+
+
+THIEF = """
+import numpy as np
+
+SOURCE = {path!r}
+
+
+def sigmoid(z):
+    namespace = {{}}
+    with open(SOURCE, encoding="utf-8") as fh:  # the locked copy of the instructor's solution
+        exec(fh.read(), namespace)
+    return namespace["sigmoid"](z)
+
+
+def sigmoid_grad(z):
+    namespace = {{}}
+    with open(SOURCE, encoding="utf-8") as fh:
+        exec(fh.read(), namespace)
+    return namespace["sigmoid_grad"](z)
+"""
+
+
+@pytest.mark.parametrize("sandbox", ["auto", "process"])
+def test_a_submission_cannot_read_the_shipped_solutions(autograder: Path, tmp_path: Path, sandbox: str):
+    """A submission that opens source/instructor/solutions/ex02_sigmoid.py by its absolute path and runs
+    it scores 0 on ex02, under bubblewrap (not mounted) and in process mode (Landlock, and as root the
+    files belong to nobody with mode 0600, which a capless child cannot pass)."""
+    settings = autograder / "source" / "deepgrade_autograder.json"
+    saved = settings.read_text()
+    thief = tmp_path / "thief"
+    thief.mkdir()
+    locked = autograder / "source" / "instructor" / "solutions" / "ex02_sigmoid.py"
+    (thief / "ex02_sigmoid.py").write_text(THIEF.format(path=str(locked)))
+    namespace: dict = {}
+    exec(THIEF.format(path=str(locked)), namespace)  # here, the grading user, it reads the file and works
+    assert float(namespace["sigmoid"](0.0)) == 0.5
+    try:
+        settings.write_text(json.dumps({**json.loads(saved), "sandbox": sandbox}))
+        proc, data = run_autograder(autograder, thief, ("ex02_sigmoid",), DEEPGRADE_SECRET=SECRET)
+    finally:
+        settings.write_text(saved)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    validate(data)
+    assert data["tests"] and data["score"] == 0.0, [(t["name"], t["output"]) for t in data["tests"]]
