@@ -157,3 +157,34 @@ def test_chromium_shows_it_at_1280_px_without_horizontal_scroll(course, tmp_path
     shot = chromium(exe, "--window-size=1280,2400", f"--screenshot={shots / 'summary.png'}",
                     (out / "summary.html").as_uri())
     assert (shots / "summary.png").is_file(), shot.stderr[-2000:]
+
+
+def test_feedback_pages_inline_the_students_pictures(tmp_path):
+    """A picture of the student's work (``plots/<slug>/<exercise>.png``, grader.plots) is a relative link
+    in the Markdown and a data: URI of the same bytes in the HTML page; a picture outside the reports
+    folder is never read."""
+    import base64
+
+    import matplotlib.image
+
+    folder = tmp_path / "plots" / "alice"
+    folder.mkdir(parents=True)
+    matplotlib.image.imsave(folder / "ex02_sigmoid.png", np.zeros((4, 4, 3)))
+    rows = [r for r in course_results(students=2) if r.exercise == "ex02_sigmoid"]
+    rows = [CheckResult("alice", *dataclass_fields(r)[1:]) for r in rows[: len(rows) // 2]]
+    write_reports(rows, tmp_path, lang="en")
+    assert "](<../plots/alice/ex02_sigmoid.png>)" in (tmp_path / "feedback" / "alice.md").read_text()
+    page = (tmp_path / "feedback" / "alice.html").read_text(encoding="utf-8")
+    (src,) = re.findall(r'<img src="data:image/png;base64,([^"]*)"', page)
+    assert base64.b64decode(src) == (folder / "ex02_sigmoid.png").read_bytes()
+
+    from grader.reports.feedback_html import markdown_to_html
+
+    outside = markdown_to_html("![x](<../../elsewhere.png>)", "t", tmp_path / "feedback", tmp_path)
+    assert '<img src="../../elsewhere.png"' in outside
+
+
+def dataclass_fields(record: CheckResult) -> tuple:
+    import dataclasses
+
+    return dataclasses.astuple(record)
