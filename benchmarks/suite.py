@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmarks import external, figure39, optim_bench, report, stream, training_bench
+from benchmarks import external, figure39, optim_bench, overhead, report, stream, training_bench
 from benchmarks.harness import Config, machine_description
 
 
@@ -30,6 +30,7 @@ class Section:
 SECTIONS: tuple[Section, ...] = (
     Section("stream", stream.run, stream.plot, "STREAM copy and triad bandwidth"),
     Section("optim", optim_bench.run, optim_bench.plot, "optimizer steps on flat float32 vectors"),
+    Section("overhead", overhead.run, None, "per-call overhead of the public kernels"),
     Section("activations", training_bench.run_activations, None, "activations"),
     Section("dense", training_bench.run_dense, None, "dense forward and backward"),
     Section("mlp", training_bench.run_mlp, training_bench.plot, "MLP training epoch on digits"),

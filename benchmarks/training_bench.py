@@ -34,7 +34,8 @@ SEED = 0
 
 
 def _with_speedup(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    torch_t = df[df.peer == "torch"].set_index(keys)["median_s"]
+    one = df.threads == 1 if "threads" in df.columns else True
+    torch_t = df[(df.peer == "torch") & one].set_index(keys)["median_s"]
     idx = pd.MultiIndex.from_frame(df[keys]) if len(keys) > 1 else df[keys[0]]
     df["torch_median_s"] = torch_t.reindex(idx).to_numpy()
     df["speedup_vs_torch"] = df["torch_median_s"] / df["median_s"]
@@ -77,23 +78,33 @@ def _numba_act(name: str, z, out):
     return lambda: activations.forward(name, z, out=out)
 
 
+ACTIVATION_SHAPES = ((128, 256), (2048, 1024), (4096, 2560))
+"""32k, 2M and 10M elements: from in-cache to far beyond the 32 MB L3."""
+
+
 def run_activations(cfg: Config) -> pd.DataFrame:
-    shapes = [(32, 32)] if cfg.tiny else [(128, 256)] if cfg.quick else [(128, 256), (2048, 1024)]
+    shapes = [(32, 32)] if cfg.tiny else ACTIVATION_SHAPES[:1] if cfg.quick else ACTIVATION_SHAPES
     torch = torch_or_none()
+    multi = [t for t in cfg.thread_counts() if t > 1]
     frames = []
     for shape in shapes:
-        z = materialised(shape, 5)
-        out = np.empty_like(z)
-        for name in ("relu", "sigmoid", "tanh", "softmax"):
-            peers = [Peer("numba", _numba_act(name, z, out)), Peer("numpy", _np_act(name, z, out))]
-            if torch is not None:
-                t, tout = torch.from_numpy(z), torch.from_numpy(np.empty_like(z))
-                peers.append(Peer("torch", _torch_act(torch, name, t, tout)))
-            frames.append(measure(peers, cfg, extra={"op": name, "shape": f"{shape[0]}x{shape[1]}"}))
+        for dtype in (np.float32, np.float64):
+            z = materialised(shape, 5, dtype=dtype)
+            out = np.empty_like(z)
+            for name in ("relu", "sigmoid", "tanh", "softmax"):
+                numba = _numba_act(name, z, out)
+                peers = [Peer("numba", numba), Peer("numpy", _np_act(name, z, out))]
+                peers += [Peer("numba", numba, threads=t) for t in multi]
+                if torch is not None:
+                    t, tout = torch.from_numpy(z), torch.from_numpy(np.empty_like(z))
+                    act = _torch_act(torch, name, t, tout)
+                    peers += [Peer("torch", act)] + [Peer("torch", act, threads=n) for n in multi]
+                extra = {"op": name, "shape": f"{shape[0]}x{shape[1]}", "dtype": np.dtype(dtype).name}
+                frames.append(measure(peers, cfg, extra=extra))
     df = pd.concat(frames, ignore_index=True)
     df["elements"] = [int(np.prod([int(x) for x in s.split("x")])) for s in df["shape"]]
     df["gelem_per_s"] = df["elements"] / df["median_s"] / 1e9
-    return _with_speedup(df, ["op", "shape"]) if torch is not None else df
+    return _with_speedup(df, ["op", "shape", "dtype"]) if torch is not None else df
 
 
 # --------------------------------------------------------------------------------------------- dense layer

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from grader.errors import UsageError
 
-SECTIONS = ("stream", "optim", "activations", "dense", "mlp", "compile", "grading", "figure39")
+SECTIONS = ("stream", "optim", "overhead", "activations", "dense", "mlp", "compile", "grading", "figure39")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
