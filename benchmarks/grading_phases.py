@@ -41,8 +41,17 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "examples" / "submissions"
-PHASES = ("intake", "child start", "imports", "numba compile", "calls", "speed race", "parent", "journaling",
-          "reports")
+PHASES = (
+    "intake",
+    "child start",
+    "imports",
+    "numba compile",
+    "calls",
+    "speed race",
+    "parent",
+    "journaling",
+    "reports",
+)
 
 
 class Clock:
@@ -98,9 +107,18 @@ def instrument(records: list[dict[str, Any]]) -> None:
         t0, p0 = time.perf_counter(), time.process_time()
         reply = real(self, module, target, kwargs, timeout_s, **kw)
         wall, parent = time.perf_counter() - t0, time.process_time() - p0
-        records.append({"box": id(self), "module": module, "timed": bool(kw.get("timed")),
-                        "first": first_module, "started": started, "wall": wall, "parent": parent,
-                        "cpu": max(0.0, _tree_cpu(self) - before) + parent})
+        records.append(
+            {
+                "box": id(self),
+                "module": module,
+                "timed": bool(kw.get("timed")),
+                "first": first_module,
+                "started": started,
+                "wall": wall,
+                "parent": parent,
+                "cpu": max(0.0, _tree_cpu(self) - before) + parent,
+            }
+        )
         return reply
 
     Sandbox.call = call  # type: ignore[method-assign]
@@ -109,8 +127,9 @@ def instrument(records: list[dict[str, Any]]) -> None:
 def copies(root: Path, n: int) -> None:
     for sample in ("perfect", "partial"):
         for i in range(n):
-            shutil.copytree(SAMPLES / sample, root / f"{sample}_{i:03d}",
-                            ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(
+                SAMPLES / sample, root / f"{sample}_{i:03d}", ignore=shutil.ignore_patterns("__pycache__")
+            )
 
 
 def uses_numba(folder: Path, module: str) -> bool:
@@ -119,8 +138,9 @@ def uses_numba(folder: Path, module: str) -> bool:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--copies", type=int, default=2, help="copies of each sample (default 2)")
     parser.add_argument("--sandbox", choices=("auto", "bwrap", "process"), default="auto")
     parser.add_argument("--json", type=Path, default=None, help="also write the table as JSON here")
@@ -139,14 +159,20 @@ def main() -> int:
     backend = load_backend()
     launcher, _ = bwrap.resolve(args.sandbox)
     options = Options(launcher=launcher)
-    clock = Clock()
+    times0 = os.times()
+    clock = Clock()  # the run's phases: intake, journaling, reports
+    per_sample = {"perfect": Clock(), "partial": Clock()}  # the grading phases of each sample's copies
     scratch = Path(tempfile.mkdtemp(prefix="deepgrade-phases-"))
     work = tempdirs.make("intake")
     try:
         copies(scratch / "subs", args.copies)
         t0, c0 = time.perf_counter(), time.process_time()
-        found = scan(scratch / "subs", backend.module_names, work,
-                     functions={e.id: e.functions for e in backend.exercises})
+        found = scan(
+            scratch / "subs",
+            backend.module_names,
+            work,
+            functions={e.id: e.functions for e in backend.exercises},
+        )
         clock.add("intake", time.perf_counter() - t0, time.process_time() - c0)
 
         empty = _probe(scratch / "probe0", "", options, backend.harness)
@@ -166,8 +192,9 @@ def main() -> int:
                 wall, cpu = time.perf_counter() - t0, time.process_time() - c0
                 refs |= {id(b) for b in pool._refs.values()}
                 mine = calls[start:]
-                clock.add("parent", wall - sum(c["wall"] for c in mine), cpu - sum(c["parent"] for c in mine))
-                split(mine, refs, sub.path, clock, empty, heavy)
+                kind = per_sample[sub.id.rsplit("_", 1)[0]]
+                kind.add("parent", wall - sum(c["wall"] for c in mine), cpu - sum(c["parent"] for c in mine))
+                split(mine, refs, sub.path, kind, empty, heavy)
         finally:
             pool.close()
 
@@ -184,28 +211,66 @@ def main() -> int:
         tempdirs.remove(work)
         shutil.rmtree(scratch, ignore_errors=True)
 
-    n = len(found.submissions)
-    table = {p: {"wall_s": round(clock.wall[p], 3), "cpu_s": round(clock.cpu[p], 3),
-                 "wall_s_per_submission": round(clock.wall[p] / n, 3),
-                 "cpu_s_per_submission": round(clock.cpu[p] / n, 3)} for p in PHASES}
-    total_wall, total_cpu = sum(clock.wall.values()), sum(clock.cpu.values())
-    print(f"{n} submissions ({args.copies} perfect, {args.copies} partial), sandbox {args.sandbox}, "
-          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} (numbers on a loaded, shared "
-          "machine are not final)")
-    print(f"probes: empty child {empty[0]:.3f} s wall / {empty[1]:.3f} s CPU, importing NumPy and Numba "
-          f"{heavy[0]:.3f} s / {heavy[1]:.3f} s")
-    print(f"{'phase':<15}{'wall s':>10}{'CPU s':>10}{'wall/sub':>10}{'CPU/sub':>10}")
-    for phase, row in table.items():
-        print(f"{phase:<15}{row['wall_s']:>10.3f}{row['cpu_s']:>10.3f}{row['wall_s_per_submission']:>10.3f}"
-              f"{row['cpu_s_per_submission']:>10.3f}")
-    print(f"{'total':<15}{total_wall:>10.3f}{total_cpu:>10.3f}{total_wall / n:>10.3f}{total_cpu / n:>10.3f}")
+    times1 = os.times()
+    rusage = sum(b - a for a, b in zip(times0[:4], times1[:4], strict=True))
+    n, k = len(found.submissions), args.copies
+    table: dict[str, dict[str, float]] = {}
+    for phase in PHASES:
+        if phase in clock.wall:  # a run-level phase, shared by every submission
+            table[phase] = {
+                f"{s}_{m}": round(getattr(clock, m)[phase] / n, 3)
+                for s in per_sample
+                for m in ("wall", "cpu")
+            }
+        else:
+            table[phase] = {
+                f"{s}_{m}": round(getattr(c, m)[phase] / k, 3)
+                for s, c in per_sample.items()
+                for m in ("wall", "cpu")
+            }
+    totals = {col: round(sum(row[col] for row in table.values()), 3) for col in next(iter(table.values()))}
+    print(
+        f"{n} submissions ({k} perfect, {k} partial), sandbox {args.sandbox}, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.2f} (numbers on a loaded, shared machine are not final)"
+    )
+    print(
+        f"probes: empty child {empty[0]:.3f} s wall / {empty[1]:.3f} s CPU, importing NumPy and Numba "
+        f"{heavy[0]:.3f} s / {heavy[1]:.3f} s"
+    )
+    print("seconds per submission (intake, journaling and reports: the run's, divided by all submissions)")
+    print(f"{'phase':<15}{'perfect wall':>14}{'perfect CPU':>13}{'partial wall':>14}{'partial CPU':>13}")
+    for phase, row in [*table.items(), ("total", totals)]:
+        print(
+            f"{phase:<15}{row['perfect_wall']:>14.3f}{row['perfect_cpu']:>13.3f}{row['partial_wall']:>14.3f}"
+            f"{row['partial_cpu']:>13.3f}"
+        )
+    summed = sum(totals[c] * k for c in ("perfect_cpu", "partial_cpu"))
+    print(f"cross-check: this process and the children it reaped used {rusage:.3f} CPU s in all; the table "
+          f"sums to {summed:.3f} (the probes are not in it)")
     if args.json is not None:
-        args.json.write_text(json.dumps({"submissions": n, "phases": table}, indent=1) + "\n")
+        args.json.write_text(
+            json.dumps(
+                {
+                    "submissions": n,
+                    "load_average": os.getloadavg()[0],
+                    "per_submission": table,
+                    "total": totals,
+                },
+                indent=1,
+            )
+            + "\n"
+        )
     return 0
 
 
-def split(calls: list[dict[str, Any]], refs: set[int], folder: Path | None, clock: Clock,
-          empty: tuple[float, float], heavy: tuple[float, float]) -> None:
+def split(
+    calls: list[dict[str, Any]],
+    refs: set[int],
+    folder: Path | None,
+    clock: Clock,
+    empty: tuple[float, float],
+    heavy: tuple[float, float],
+) -> None:
     """Put one submission's calls into their phases (module docstring)."""
     later: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for c in calls:
