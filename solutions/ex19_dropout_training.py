@@ -89,8 +89,7 @@ def train_step_dropout(
         the cost J (float) of the forward pass with dropout, before the update.
     """
     ### BEGIN SOLUTION
-    Ws = [np.asarray(W, dtype=np.float64) for W in Ws]
-    bs = [np.asarray(b, dtype=np.float64) for b in bs]
+    Ws, bs = ([np.asarray(v, dtype=np.float64) for v in group] for group in (Ws, bs))
     a = np.asarray(X, dtype=np.float64)
     inputs, hidden = [], []
     for layer, (W, b) in enumerate(zip(Ws, bs, strict=True)):

@@ -18,22 +18,22 @@ REGIMES = {"converging": (0.05, 0.45), "oscillating": (0.55, 0.95), "diverging":
 
 def descent(w0: float, lr: float, a: float, n_steps: int) -> list[float]:
     """``[w0, ..., w_n]`` of ``w <- w - lr 2 a (w - 3)`` (trusted, parent side)."""
-    path = [float(w0)]
-    for _ in range(n_steps):
-        path.append(path[-1] - lr * 2.0 * a * (path[-1] - 3.0))
-    return path
+    iterates = [float(w0)]
+    while len(iterates) <= n_steps:
+        iterates.append(iterates[-1] - lr * 2.0 * a * (iterates[-1] - 3.0))
+    return iterates
 
 
 def steps_to_tolerance(w0: float, lr: float, a: float, tol: float) -> int:
     """The number of the first step smaller than ``tol`` (a converging ``lr``), computed as the statement
     says: ``w_new = w - lr 2 a (w - 3)``, ``|w_new - w| < tol``."""
-    w, k = float(w0), 0
+    here, k = float(w0), 0
     while True:
         k += 1
-        w_new = w - lr * 2.0 * a * (w - 3.0)
-        if abs(w_new - w) < tol:
+        there = here - lr * 2.0 * a * (here - 3.0)
+        if abs(there - here) < tol:
             return k
-        w = w_new
+        here = there
 
 
 def _start(rng: np.random.Generator) -> float:

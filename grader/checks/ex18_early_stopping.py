@@ -88,8 +88,8 @@ HIDDEN = (
                   hint=("La meilleure époque avant l'arrêt, et ses poids.",
                         "The best epoch before the stop, and its weights.")),
     common.hidden(name="hidden_training_random", points=2, target="train_with_early_stopping",
-                  section="3.5.3", compare=CLOSE,
-                  inputs=lambda rng: regression_data(rng, int(rng.integers(3, 15))),
+                  section="3.5.3", inputs=lambda rng: regression_data(rng, int(rng.integers(3, 15))),
+                  compare=CLOSE,
                   hint=("Initialisation exactement comme indiqué, puis un pas par époque.",
                         "Initialise exactly as stated, then one step per epoch.")),
 )

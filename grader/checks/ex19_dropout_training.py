@@ -22,8 +22,11 @@ GAP_SETUPS = (0, 2, 3, 4, 6, 7, 8, 9, 10, 11, 14, 16, 18, 20, 21, 23, 24, 25, 26
 
 
 def _network(rng: np.random.Generator, sizes: list[int]) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    Ws = [rng.normal(0.0, 1.0 / np.sqrt(n_in), (n_out, n_in)) for n_in, n_out in itertools.pairwise(sizes)]
-    return Ws, [rng.normal(0.0, 0.1, n_out) for n_out in sizes[1:]]
+    weights = []
+    for n_in, n_out in itertools.pairwise(sizes):
+        scale = 1.0 / np.sqrt(n_in)
+        weights.append(rng.normal(0.0, scale, (n_out, n_in)))
+    return weights, [rng.normal(0.0, 0.1, n_out) for n_out in sizes[1:]]
 
 
 def _masks(rng: np.random.Generator, batch: int, widths: list[int], p: float) -> list[np.ndarray]:
@@ -65,12 +68,11 @@ def _gap_inputs(setup: int) -> Inputs:
 
 def _loss(X: np.ndarray, Y: np.ndarray, Ws: list[np.ndarray], bs: list[np.ndarray]) -> float:
     """The quadratic cost of the network without dropout, computed here (trusted)."""
-    a = X
-    for layer, (W, b) in enumerate(zip(Ws, bs, strict=True)):
-        z = a @ W.T + b
-        a = z if layer == len(Ws) - 1 else np.tanh(z)
-    d = a - Y
-    return 0.5 * float(np.sum(d * d)) / X.shape[0]
+    a, last = X, len(Ws) - 1
+    for i, (W, b) in enumerate(zip(Ws, bs, strict=True)):
+        a = a @ W.T + b if i == last else np.tanh(a @ W.T + b)
+    squared = np.sum((a - Y) ** 2, axis=1)
+    return float(np.mean(squared)) / 2.0
 
 
 def train_val_gap(run: Any, data: dict[str, Any]) -> float:
