@@ -115,3 +115,15 @@ def test_the_solution_passes_every_hidden_check_for_200_students(exercise_id: st
                 failures.append((number, check.name, detail))
     assert failures == []
 
+
+
+def test_a_label_in_a_close_comparison_is_compared_exactly() -> None:
+    """ex21 returns configurations such as ``{"lr": 0.1, "activation": "relu"}`` under ``CLOSE``: the
+    numbers within its tolerance, the labels equal."""
+    check = next(c for c in by_id("ex21_random_search").checks if c.name == "sample_configurations")
+    expected = [{"lr": 0.1, "batch_size": 16, "activation": "relu"}]
+    assert judge(check, expected, [{"lr": 0.1 * (1 + 1e-9), "batch_size": 16, "activation": "relu"}]) == (
+        Outcome.PASSED, "")
+    outcome, detail = judge(check, expected, [{"lr": 0.1, "batch_size": 16, "activation": "tanh"}])
+    assert outcome is Outcome.FAILED and "'relu'" in detail and "'tanh'" in detail
+    assert judge(check, expected, [{"lr": 0.1, "batch_size": 16, "activation": 1.0}])[0] is Outcome.INVALID
