@@ -1,7 +1,7 @@
 """Stands for a submission whose grading worker dies (as when the OOM killer picks it): it names its
 process ``@TAG@kw`` and waits; the test kills the xdist worker above it, twice (the first loss is retried).
-The check graded before the first loss (``report_truth_table``, an honest ``perceptron``) keeps its
-record; every other check is recorded ``crashed: grading worker lost``."""
+A submission is graded as one unit of work (``grade_submission``), so after the second loss every one of
+its checks is recorded ``crashed: grading worker lost``, the honest ``perceptron``'s included."""
 import ctypes
 import time
 
