@@ -103,7 +103,7 @@ def _select_by_dtype(name: str, nargs: int, as_f64: object, as_f32: object) -> C
 def compile_rules(
     module: ModuleType, math_overrides: Mapping[str, Callable[..., object]] | None = None
 ) -> dict[str, Callable[..., object]]:
-    """Compile every scalar rule of ``module`` for use inside CPU kernels (LLVM inlines them).
+    """Compile every scalar rule of ``module`` for use inside CPU kernels (Numba inlines them).
 
     The code objects are the very ones of ``module``, so each formula stays written once; two things
     are adapted for Numba:
