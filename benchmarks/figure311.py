@@ -33,8 +33,12 @@ def _data() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     from benchmarks import mlp_peers as mp
 
     digits = mp.load_digits(dtype=np.float64)
-    return (digits.X_train, (digits.y_train >= 5).astype(np.float64),
-            digits.X_test, (digits.y_test >= 5).astype(np.float64))
+    return (
+        digits.X_train,
+        (digits.y_train >= 5).astype(np.float64),
+        digits.X_test,
+        (digits.y_test >= 5).astype(np.float64),
+    )
 
 
 def validation_loss(data: tuple[np.ndarray, ...], lr: float, lam: float) -> float:
@@ -52,15 +56,20 @@ def validation_loss(data: tuple[np.ndarray, ...], lr: float, lam: float) -> floa
 
 def grid_trials() -> list[tuple[float, float]]:
     """The 3 x 3 grid, evenly spaced in log scale, in ``itertools.product`` order (lr, then lam)."""
-    return [(float(lr), float(lam)) for lr in np.geomspace(*LR_RANGE, PER_AXIS)
-            for lam in np.geomspace(*LAM_RANGE, PER_AXIS)]
+    return [
+        (float(lr), float(lam))
+        for lr in np.geomspace(*LR_RANGE, PER_AXIS)
+        for lam in np.geomspace(*LAM_RANGE, PER_AXIS)
+    ]
 
 
 def random_trials(seed: int) -> list[tuple[float, float]]:
     """``BUDGET`` log-uniform draws of (lr, lam) from ``np.random.default_rng(seed)``, lr first."""
     rng = np.random.default_rng(seed)
-    return [(math.exp(rng.uniform(*np.log(LR_RANGE))), math.exp(rng.uniform(*np.log(LAM_RANGE))))
-            for _ in range(BUDGET)]
+    return [
+        (math.exp(rng.uniform(*np.log(LR_RANGE))), math.exp(rng.uniform(*np.log(LAM_RANGE))))
+        for _ in range(BUDGET)
+    ]
 
 
 def run(cfg: Config) -> pd.DataFrame:
@@ -72,12 +81,28 @@ def run(cfg: Config) -> pd.DataFrame:
     methods = [("grid", -1, grid_trials())] + [("random", s, random_trials(s)) for s in range(seeds)]
     for method, seed, trials in methods:
         for trial, (lr, lam) in enumerate(trials):
-            rows.append({"method": method, "seed": seed, "trial": trial, "lr": lr, "lam": lam,
-                         "val_loss": validation_loss(data, lr, lam)})
+            rows.append(
+                {
+                    "method": method,
+                    "seed": seed,
+                    "trial": trial,
+                    "lr": lr,
+                    "lam": lam,
+                    "val_loss": validation_loss(data, lr, lam),
+                }
+            )
     middle_lam = float(np.sqrt(LAM_RANGE[0] * LAM_RANGE[1]))
     for trial, lr in enumerate(np.geomspace(*LR_RANGE, 9 if cfg.tiny else 41)):
-        rows.append({"method": "sweep", "seed": -1, "trial": trial, "lr": float(lr), "lam": middle_lam,
-                     "val_loss": validation_loss(data, float(lr), middle_lam)})
+        rows.append(
+            {
+                "method": "sweep",
+                "seed": -1,
+                "trial": trial,
+                "lr": float(lr),
+                "lam": middle_lam,
+                "val_loss": validation_loss(data, float(lr), middle_lam),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -110,14 +135,21 @@ def plot(df: pd.DataFrame, path) -> None:
     sweep = df[df["method"] == "sweep"]
     fig = plt.figure(figsize=(13, 4.6))
     outer = fig.add_gridspec(1, 3, width_ratios=(1, 1, 1.1), wspace=0.3)
-    for column, (method, seed, title) in enumerate((("grid", -1, "Grid search, 3 x 3"),
-                                                    ("random", 0, "Random search, 9 draws"))):
+    for column, (method, seed, title) in enumerate(
+        (("grid", -1, "Grid search, 3 x 3"), ("random", 0, "Random search, 9 draws"))
+    ):
         cell = outer[column].subgridspec(2, 1, height_ratios=(1, 2.2), hspace=0.05)
         top, plane = fig.add_subplot(cell[0]), fig.add_subplot(cell[1])
         trials = df[(df["method"] == method) & (df["seed"] == seed)]
         top.plot(sweep["lr"], sweep["val_loss"], color="0.4")
-        top.plot(trials["lr"], trials["val_loss"], "o", color="C0" if method == "grid" else "C1", ms=4,
-                 clip_on=False)
+        top.plot(
+            trials["lr"],
+            trials["val_loss"],
+            "o",
+            color="C0" if method == "grid" else "C1",
+            ms=4,
+            clip_on=False,
+        )
         top.set_xscale("log")
         top.set_yscale("log")
         top.yaxis.set_major_formatter(ticker.FormatStrFormatter("%g"))
@@ -139,8 +171,9 @@ def plot(df: pd.DataFrame, path) -> None:
     ax.axvline(stats["grid_best"], color="C0", lw=2, label="grid")
     ax.set_xlabel("best validation loss in 9 trials")
     ax.set_ylabel("seeds")
-    ax.set_title(f"{stats['random_at_or_below_grid']:.0%} of {stats['seeds']} seeds at or below the grid",
-                 fontsize=10)
+    ax.set_title(
+        f"{stats['random_at_or_below_grid']:.0%} of {stats['seeds']} seeds at or below the grid", fontsize=10
+    )
     ax.legend(fontsize=8)
     fig.suptitle("Figure 3.11 on digits: logistic regression, 9 trials, lr matters and lam barely does")
     fig.savefig(path, dpi=110, bbox_inches="tight")

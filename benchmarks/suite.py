@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmarks import external, figure39, optim_bench, overhead, report, stream, training_bench
+from benchmarks import external, figure39, figure311, optim_bench, overhead, report, stream, training_bench
 from benchmarks.harness import Config, machine_description
 
 
@@ -37,6 +37,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("compile", external.run_compile_times, None, "Numba compile and cached-load times"),
     Section("grading", external.run_grading, None, "grading throughput"),
     Section("figure39", figure39.run, figure39.plot, "Figure 3.9 on digits"),
+    Section("figure311", figure311.run, figure311.plot, "Figure 3.11, grid against random search"),
 )
 NAMES = tuple(s.name for s in SECTIONS)
 

@@ -7,7 +7,10 @@ from pathlib import Path
 
 from grader.errors import UsageError
 
-SECTIONS = ("stream", "optim", "overhead", "activations", "dense", "mlp", "compile", "grading", "figure39")
+SECTIONS = (
+    "stream", "optim", "overhead", "activations", "dense", "mlp", "compile", "grading", "figure39",
+    "figure311",
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
