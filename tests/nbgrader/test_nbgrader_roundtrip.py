@@ -41,10 +41,12 @@ from grader.reports.tables import summarise, wide_table
 pytestmark = pytest.mark.slow
 
 # Plain functions, a report value, a beginner's mistake (partial sample), optimizer scenarios, dropout
-# with a mask drawn from a seed. (ex16's timing check is left out: the engine grades its speed, nbgrader its
+# with a mask drawn from a seed, and one exercise of issue 16 (ex17: scenarios that return strings).
+# (ex16's timing check is left out: the engine grades its speed, nbgrader its
 # value only; test_nbgrader_all_exercises runs every notebook, ex16's included, in a real kernel.)
 ASSIGNMENTS = (
-    "ex01_perceptron", "ex02_sigmoid", "ex05_quadratic_cost", "ex11_optimizers", "ex12_regularization"
+    "ex01_perceptron", "ex02_sigmoid", "ex05_quadratic_cost", "ex11_optimizers", "ex12_regularization",
+    "ex17_learning_rate",
 )
 SAMPLES = ROOT / "examples" / "submissions"
 # student -> folder of modules holding the same code (None: the untouched release copy, i.e. the stubs);
