@@ -174,7 +174,7 @@ PUBLIC = (
           compare=CLOSE, inputs=lambda rng: ei_inputs(rng, 12, 0),
           hint=("I = best - mu - xi, z = I / sigma, EI = I Phi(z) + sigma phi(z), Phi = (1 + erf(z/√2))/2.",
                 "I = best - mu - xi, z = I / sigma, EI = I Phi(z) + sigma phi(z), Phi = (1 + erf(z/√2))/2.")),
-    check(name="expected_improvement_zero_sigma", points=1, target="expected_improvement", section="3.5.2",
+    check(name="ei_zero_sigma", points=1, target="expected_improvement", section="3.5.2",
           compare=CLOSE, inputs=lambda rng: ei_inputs(rng, 10, 4),
           hint=("Là où sigma = 0, pas de division : EI = max(I, 0).",
                 "Where sigma = 0, no division: EI = max(I, 0).")),
@@ -196,7 +196,7 @@ HIDDEN: tuple[Check, ...] = ()
 ### BEGIN HIDDEN TESTS
 HIDDEN = (
     common.hidden(name="hidden_expected_improvement_random", points=2, target="expected_improvement",
-                  section="3.5.2", compare=CLOSE,
+                  compare=CLOSE, section="3.5.2",
                   inputs=lambda rng: ei_inputs(rng, int(rng.integers(20, 40)), int(rng.integers(2, 6))),
                   hint=("Vérifiez la formule fermée et le cas sigma = 0.",
                         "Check the closed form and the case sigma = 0.")),
@@ -206,7 +206,7 @@ HIDDEN = (
                   hint=("Meilleure valeur = la plus petite observée ; maximisez l'EI.",
                         "Best value = the lowest observed; maximise the EI.")),
     common.hidden(name="hidden_beats_random_search_1d", points=2, target="harness.bayesian_optimisation_runs",
-                  section="3.5.2", compare=BEATS_RANDOM, timeout_s=60.0,
+                  compare=BEATS_RANDOM, section="3.5.2", timeout_s=60.0,
                   inputs=runs_inputs("forrester", True),
                   hint=("Chaque nouveau point s'ajoute aux observations avant le choix suivant.",
                         "Each new point joins the observations before the next choice.")),

@@ -7,6 +7,7 @@ grid of the same budget, counted here by the parent."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -65,9 +66,7 @@ def distinct_inputs(randomised: bool) -> InputMaker:
         space = random_space(rng, with_uniform=False) if randomised else SPACE
         n_values = int(rng.integers(2, 4)) if randomised else 3
         seed = int(rng.integers(2**31)) if randomised else 7
-        budget = 1
-        for kind, *args in space.values():
-            budget *= len(args[0]) if kind == "choice" else n_values
+        budget = math.prod(len(r[1]) if r[0] == "choice" else n_values for r in space.values())
         judge = {"budget": budget, "low": space["lr"][1], "high": space["lr"][2], "grid_distinct": n_values}
         return {"space": space, "n_values": n_values, "seed": seed, "important": "lr", EXPECTED_KEY: judge}
 
@@ -123,13 +122,13 @@ HIDDEN: tuple[Check, ...] = ()
 ### BEGIN HIDDEN TESTS
 HIDDEN = (
     common.hidden(name="hidden_sample_configurations_random", points=2, target="sample_configurations",
-                  section="3.5.2", compare=CLOSE,
+                  compare=CLOSE, section="3.5.2",
                   inputs=lambda rng: {"space": random_space(rng, with_uniform=True),
                                       "n_trials": int(rng.integers(4, 10)), "seed": int(rng.integers(2**31))},
                   hint=("Suivez l'ordre des clés de l'espace et un tirage par clé.",
                         "Follow the order of the space's keys, one draw per key.")),
     common.hidden(name="hidden_grid_configurations_random", points=2, target="grid_configurations",
-                  section="3.5.2", compare=CLOSE,
+                  compare=CLOSE, section="3.5.2",
                   inputs=lambda rng: {"space": random_space(rng, with_uniform=True),
                                       "n_values": int(rng.integers(3, 5))},
                   hint=("Valeurs également espacées en échelle logarithmique pour log_uniform.",
@@ -140,8 +139,8 @@ HIDDEN = (
                                       "n_trials": int(rng.integers(3, 7)), "seed": int(rng.integers(2**31))},
                   hint=("Un nouveau générateur par appel, np.random.default_rng(seed).",
                         "One new generator per call, np.random.default_rng(seed).")),
-    common.hidden(name="hidden_more_distinct_than_grid_random", points=2,
-                  target="harness.grid_and_random_values",
+    common.hidden(target="harness.grid_and_random_values", name="hidden_more_distinct_than_grid_random",
+                  points=2,
                   section="3.5.2", compare=MORE_DISTINCT, inputs=distinct_inputs(randomised=True),
                   hint=("Un tirage continu donne une valeur nouvelle à chaque essai.",
                         "A continuous draw gives a new value at every trial.")),

@@ -145,8 +145,8 @@ HIDDEN = (
     *(common.hidden(name=f"hidden_transfer_{kind}_random", points=1, target="transfer", section="3.6.2",
                     compare=CLOSE, inputs=transfer_inputs(kind, randomised=True), hint=_KIND_HINTS[kind])
       for kind in KINDS),
-    common.hidden(name="hidden_kinds_accuracy_75_new_split", points=2,
-                  target="harness.transfer_kinds_predict",
+    common.hidden(target="harness.transfer_kinds_predict", name="hidden_kinds_accuracy_75_new_split",
+                  points=2,
                   section="3.6.2", compare=EACH_KIND_AT_LEAST, timeout_s=60.0, inputs=kinds_inputs,
                   hint=("Les deux transferts réutilisent les couches pré-entraînées ; seul 'scratch' les "
                         "retire.",

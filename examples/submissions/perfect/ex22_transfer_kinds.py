@@ -56,8 +56,8 @@ def train_layers(
     Returns:
         (new_Ws, new_bs): lists of L new float64 arrays of the same shapes.
     """
-    Ws = [np.array(W, dtype=np.float64) for W in Ws]
-    bs = [np.array(b, dtype=np.float64) for b in bs]
+    Ws = [np.asarray(W, dtype=np.float64).copy() for W in Ws]
+    bs = [np.asarray(b, dtype=np.float64).copy() for b in bs]
     X = np.asarray(X, dtype=np.float64)
     Y = np.eye(Ws[-1].shape[0])[np.asarray(y)]
     for _ in range(epochs):
