@@ -117,8 +117,12 @@ PUBLIC = (
     ),
     check(name="adam_run_20_steps", points=1, target="harness.run_optimizer", section="3.2.7", compare=CLOSE,
           inputs=run_inputs("adam", 5, 20),
-          hint=("Renvoyez de nouveaux tableaux sans modifier les arguments ; t commence à 1.",
-                "Return new arrays without modifying the arguments; t starts at 1.")),
+          hint=("Sur 20 pas, vérifiez la correction du biais (m / (1 - beta1^t), v / (1 - beta2^t)), "
+                "eps hors de la racine et t qui commence à 1 ; renvoyez de nouveaux tableaux sans "
+                "modifier les arguments.",
+                "Over 20 steps, check the bias correction (m / (1 - beta1^t), v / (1 - beta2^t)), "
+                "eps outside the square root and t starting at 1; return new arrays without modifying "
+                "the arguments.")),
 )
 
 HIDDEN: tuple[Check, ...] = ()
