@@ -42,15 +42,8 @@ def _optimizer_step(
     return getattr(module, f"{name}_step")(w, g, *state, **hp)
 
 
-def run_optimizer(
-    module: ModuleType,
-    name: str,
-    w0: np.ndarray,
-    scales: np.ndarray,
-    center: np.ndarray,
-    steps: int,
-    hp: dict[str, float],
-) -> dict[str, Any]:
+def run_optimizer(module: ModuleType, name: str, w0: np.ndarray, scales: np.ndarray, center: np.ndarray,
+                  steps: int, hp: dict[str, float]) -> dict[str, Any]:
     """``steps`` steps of optimizer ``name`` (sgd, momentum, nesterov, adagrad, rmsprop, adam) of an
     exercise-11 module on ``f(w) = 1/2 sum scales (w - center)^2``, feeding each returned state into the
     next step. Returns ``{"calls": [...]}``, one entry per call of the student's code (for nesterov, the
@@ -115,16 +108,8 @@ def _transfer(
     ]
 
 
-def transfer_predict(
-    module: ModuleType,
-    Ws: list,
-    bs: list,
-    X_train: np.ndarray,
-    y_train: np.ndarray,
-    X_test: np.ndarray,
-    n_classes: int,
-    seed: int,
-) -> np.ndarray:
+def transfer_predict(module: ModuleType, Ws: list, bs: list, X_train: np.ndarray, y_train: np.ndarray, X_test:
+                     np.ndarray, n_classes: int, seed: int) -> np.ndarray:
     """Fine-tune with the student's ``fine_tune_output``, then predict ``X_test`` with the network it
     returned (tanh hidden layers, linear output, arg max) computed here, not by the student."""
     new_Ws, new_bs = _transfer(module, Ws, bs, X_train, y_train, n_classes, seed)
@@ -134,15 +119,8 @@ def transfer_predict(
     return np.argmax(a @ new_Ws[-1].T + new_bs[-1], axis=1).astype(np.int64)
 
 
-def transfer_hidden_layers(
-    module: ModuleType,
-    Ws: list,
-    bs: list,
-    X_train: np.ndarray,
-    y_train: np.ndarray,
-    n_classes: int,
-    seed: int,
-) -> dict[str, Any]:
+def transfer_hidden_layers(module: ModuleType, Ws: list, bs: list, X_train: np.ndarray, y_train: np.ndarray,
+                           n_classes: int, seed: int) -> dict[str, Any]:
     """The layers that must stay frozen (all but the last) as ``fine_tune_output`` returned them, and the
     shapes of the new output layer."""
     new_Ws, new_bs = _transfer(module, Ws, bs, X_train, y_train, n_classes, seed)
@@ -156,16 +134,8 @@ def transfer_hidden_layers(
 # --------------------------------------------------------------------------- the fused Adam step (3.2.7)
 
 
-def fused_adam_steps(
-    module: ModuleType,
-    w: np.ndarray,
-    g: np.ndarray,
-    m: np.ndarray,
-    v: np.ndarray,
-    t0: int,
-    steps: int,
-    hp: dict[str, float],
-) -> dict[str, np.ndarray]:
+def fused_adam_steps(module: ModuleType, w: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, t0: int,
+                     steps: int, hp: dict[str, float]) -> dict[str, np.ndarray]:
     """``steps`` in-place calls of ``adam_step_fused`` with ``t = t0 + 1, ..., t0 + steps`` and the same
     gradient; returns the arrays after the last call."""
     w, g, m, v = (np.array(a, dtype=np.float64) for a in (w, g, m, v))
@@ -311,14 +281,8 @@ def branin(x: np.ndarray, flip: bool = False, scale: float = 1.0, offset: float 
 OBJECTIVES = {"forrester": forrester, "branin": branin}
 
 
-def propose_with_scores(
-    module: ModuleType,
-    X_obs: np.ndarray,
-    y_obs: np.ndarray,
-    candidates: np.ndarray,
-    length_scale: float,
-    xi: float,
-) -> dict[str, Any]:
+def propose_with_scores(module: ModuleType, X_obs: np.ndarray, y_obs: np.ndarray, candidates: np.ndarray,
+                        length_scale: float, xi: float) -> dict[str, Any]:
     """The index ``propose_next`` returns, and the module's own ``expected_improvement`` of every candidate
     under its ``gp_posterior`` (run on the solutions, the latter is what the parent judges the index by)."""
     index = int(module.propose_next(np.ndarray.copy(X_obs), np.ndarray.copy(y_obs),
@@ -328,17 +292,9 @@ def propose_with_scores(
     return {"index": index, "ei": ei.reshape(-1)}
 
 
-def bayesian_optimisation_runs(
-    module: ModuleType,
-    objective: str,
-    shape: dict[str, Any],
-    candidates: np.ndarray,
-    n_init: int,
-    n_iter: int,
-    seeds: list[int],
-    length_scale: float,
-    xi: float,
-) -> list[np.ndarray]:
+def bayesian_optimisation_runs(module: ModuleType, objective: str, shape: dict[str, Any], candidates:
+                               np.ndarray, n_init: int, n_iter: int, seeds: list[int], length_scale: float,
+                               xi: float) -> list[np.ndarray]:
     """The points ``bayesian_optimisation`` evaluated on objective ``objective`` of ``OBJECTIVES`` (with
     the keywords ``shape``), one run per seed; the parent looks their values up itself."""
     f = functools.partial(OBJECTIVES[objective], **shape)
@@ -369,16 +325,8 @@ def grid_and_random_values(
 TRANSFER_KINDS = ("feature_extraction", "fine_tuning", "scratch")
 
 
-def transfer_kinds_predict(
-    module: ModuleType,
-    Ws: list,
-    bs: list,
-    X_train: np.ndarray,
-    y_train: np.ndarray,
-    X_test: np.ndarray,
-    n_classes: int,
-    seed: int,
-) -> dict[str, np.ndarray]:
+def transfer_kinds_predict(module: ModuleType, Ws: list, bs: list, X_train: np.ndarray, y_train: np.ndarray,
+                           X_test: np.ndarray, n_classes: int, seed: int) -> dict[str, np.ndarray]:
     """For each kind of ``TRANSFER_KINDS``, the student's ``transfer`` on the training images, then the
     labels its network predicts for ``X_test`` (tanh hidden layers, linear output, arg max), computed here,
     not by the student."""
@@ -427,17 +375,8 @@ def stopping_reasons(module: ModuleType, runs: list[dict[str, Any]]) -> list[str
 # --------------------------------------------------------------------------- dropout in training (3.4.2)
 
 
-def dropout_training_runs(
-    module: ModuleType,
-    X: np.ndarray,
-    Y: np.ndarray,
-    Ws: list,
-    bs: list,
-    p: float,
-    lr: float,
-    steps: int,
-    mask_seed: int,
-) -> dict[str, Any]:
+def dropout_training_runs(module: ModuleType, X: np.ndarray, Y: np.ndarray, Ws: list, bs: list, p: float, lr:
+                          float, steps: int, mask_seed: int) -> dict[str, Any]:
     """Two trainings of the same network from the same start with the student's ``train_step_dropout``:
     ``"plain"`` keeps every unit (all-True masks, ``p = 1``), ``"dropout"`` draws each step's masks as
     ``rng.random((batch, width)) < p`` from ``default_rng(mask_seed)``; both use the learning rate
