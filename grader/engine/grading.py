@@ -16,8 +16,10 @@ replayed). Student and reference calls are interleaved (order alternating) ``TIM
 round and timed by the child's CPU time as the parent measures it (``Reply.cpu_s``; wall time where the
 sandbox cannot measure it); the check passes when ``min(student) <= TIMING_FACTOR * min(reference)``.
 A ratio within a factor ``TIMING_NOISE`` of the threshold is too close to call under load: another
-round is run, up to ``TIMING_ROUNDS`` rounds, minima over all runs. Numbers the child might report are
-never used.
+round is run, up to ``TIMING_ROUNDS`` rounds, minima over all runs. The first round may end early: after
+``TIMING_EARLY`` interleaved pairs, a ratio outside the wider band ``[factor / NOISE**2, factor * NOISE**2]``
+(below 1.28x or above 3.125x for a 2x threshold) is decided there; any ratio inside it completes the
+round and earns the extra rounds as above. Numbers the child might report are never used.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ TIMING_FACTOR = 2.0
 TIMING_REPEATS = 5  # timed runs of each side per round
 TIMING_NOISE = 1.25  # a ratio within [factor / NOISE, factor * NOISE] earns another round...
 TIMING_ROUNDS = 3  # ...up to this many rounds in all
+TIMING_EARLY = 2  # pairs after which a ratio far from the threshold ends the first round
 REPLY_MIN_ELEMENTS = 1024  # the smallest decoding budget of a reply (values.size)
 
 
@@ -60,6 +63,7 @@ class Options:
     timing_repeats: int = TIMING_REPEATS
     timing_noise: float = TIMING_NOISE
     timing_rounds: int = TIMING_ROUNDS
+    timing_early: int = TIMING_EARLY
     launcher: Callable[[Path, int], Sequence[str]] | None = None  # e.g. grader.sandbox.bwrap.launcher()
 
 
@@ -238,6 +242,15 @@ def _best(samples: list[tuple[float | None, float]], every: list[tuple[float | N
 _TRUSTED: dict[Path, ModuleType] = {}
 
 
+def _far(student: list[tuple[float | None, float]], reference: list[tuple[float | None, float]],
+         factor: float, opts: Options) -> bool:
+    """Whether the runs so far put the ratio outside ``[factor / noise**2, factor * noise**2]``."""
+    every = student + reference
+    ratio = _best(student, every) / max(_best(reference, every), 1e-9)
+    band = opts.timing_noise ** 2
+    return not factor / band <= ratio <= factor * band
+
+
 def _trusted_module(path: Path) -> ModuleType:
     """A trusted file of the backend (its harness, a reference module) loaded in this process once."""
     path = path.resolve()
@@ -316,6 +329,8 @@ def _timed(
         rounds += 1
         for _ in range(max(1, opts.timing_repeats)):
             run = len(student)
+            if rounds == 1 and 0 < opts.timing_early <= run and _far(student, reference, factor, opts):
+                break
             inputs, expected = _run_case(pool, sub, exercise, check, case, run)
             budget = _reply_budget(check.target, inputs, expected)
             order = ("student", "reference") if run % 2 == 0 else ("reference", "student")

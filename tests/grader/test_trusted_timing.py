@@ -105,12 +105,12 @@ def _race(student: FakeBox, reference: FakeBox, **options: Any) -> tuple[Outcome
 
 
 def test_each_timed_run_has_fresh_inputs_interleaved_and_timed_by_cpu():
-    student, reference = FakeBox(cpu=0.10, wall=5.0), FakeBox(cpu=0.08, wall=0.01)
+    student, reference = FakeBox(cpu=0.10, wall=5.0), FakeBox(cpu=0.07, wall=0.01)
     outcome, detail, _ = _race(student, reference)
-    assert outcome is Outcome.PASSED  # 1.25x in CPU time; the wall times (500x) are not used
-    assert "CPU time, best of 5 runs in 1 round" in detail and "1.25x" in detail
+    assert outcome is Outcome.PASSED  # 1.43x in CPU time; the wall times (500x) are not used
+    assert "CPU time, best of 5 runs in 1 round" in detail and "1.43x" in detail
     timed = [kw["n"] for kw, _, is_timed in student.calls if is_timed]
-    assert len(timed) == 5 and len(set(timed)) == 5
+    assert len(timed) == 5 and len(set(timed)) == 5  # 1.43x is above 2 / 1.25**2 = 1.28x: no early stop
     assert timed == [kw["n"] for kw, _, is_timed in reference.calls if is_timed]
     warm_n = student.calls[0][0]["n"]
     assert not student.calls[0][2] and warm_n not in timed
@@ -123,6 +123,19 @@ def test_a_ratio_near_the_threshold_earns_more_rounds_and_is_recorded():
     assert "best of 15 runs in 3 rounds" in detail and "2.10x" in detail and "at most 2x" in detail
     outcome, detail, _ = _race(FakeBox(cpu=0.30), FakeBox(cpu=0.10))
     assert outcome is Outcome.FAILED and "in 1 round" in detail
+
+
+def test_a_ratio_far_from_the_threshold_is_decided_after_two_pairs():
+    student, reference = FakeBox(cpu=0.10), FakeBox(cpu=0.10)
+    outcome, detail, _ = _race(student, reference)
+    assert outcome is Outcome.PASSED and "best of 2 runs in 1 round" in detail and "1.00x" in detail
+    assert sum(timed for _, _, timed in student.calls) == 2 == sum(timed for _, _, timed in reference.calls)
+    outcome, detail, _ = _race(FakeBox(cpu=0.32), FakeBox(cpu=0.10))  # 3.2x > 2 * 1.25**2 = 3.125x
+    assert outcome is Outcome.FAILED and "best of 2 runs in 1 round" in detail and "3.20x" in detail
+    outcome, detail, _ = _race(FakeBox(cpu=0.30), FakeBox(cpu=0.10))  # 3.0x: within the wide band
+    assert outcome is Outcome.FAILED and "best of 5 runs in 1 round" in detail
+    outcome, detail, _ = _race(FakeBox(cpu=0.10), FakeBox(cpu=0.10), timing_early=0)  # early stop off
+    assert "best of 5 runs in 1 round" in detail
 
 
 def test_without_a_cpu_measure_the_parent_wall_time_is_used():
