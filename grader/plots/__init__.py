@@ -8,10 +8,10 @@ Student code never draws and never sees the reference. One module per kind of pi
 and ``draw(exercise, student, reference, path, lang)``:
 
 * ``optimizers`` (ex11, figures 3.5-3.8), ``learning_rate`` (ex06, figure 3.1), ``activations`` (ex02,
-  ex07, figure 1.5), ``gradient_check`` (ex09: descent driven by the student's numerical gradient).
-
-Training (ex14, ex15) is not drawn: ``train_mlp`` and ``fine_tune_output`` return only the trained
-parameters, so a loss or accuracy per epoch would mean training again once per epoch.
+  ex07, figure 1.5), ``gradient_check`` (ex09: descent driven by the student's numerical gradient),
+  ``training`` (ex14, ex15: accuracy against the training-set size, on the training rows and on held-out
+  images whose labels stay here; ``train_mlp`` and ``fine_tune_output`` return only the trained
+  parameters, so a curve per epoch would mean training again once per epoch).
 
 A picture is absent, with its reason, when the module is missing or none of its panels gave a value (not
 implemented, an exception, a timeout); a panel that gave none is drawn empty with its reason.
@@ -28,12 +28,12 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from grader.errors import UsageError
-from grader.plots import activations, gradient_check, learning_rate, optimizers
+from grader.plots import activations, gradient_check, learning_rate, optimizers, training
 from grader.plots.common import Caller, Unavailable
 from grader.plots.reference import reference
 from grader.plots.text import TEXT, t
 
-KINDS = (activations, learning_rate, gradient_check, optimizers)
+KINDS = (activations, learning_rate, gradient_check, optimizers, training)
 PLOTTED = tuple(ex for kind in KINDS for ex in kind.EXERCISES)
 MAX_ELEMENTS = 20_000  # the largest reply a picture decodes (a path of 151 points of 2 coordinates...)
 

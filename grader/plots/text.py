@@ -67,6 +67,25 @@ TEXT: dict[str, dict[str, str]] = {
         "fr": "Exercice 9 : descente de gradient avec votre gradient numérique (h = {h:g})",
         "en": "Exercise 9: gradient descent with your numerical gradient (h = {h:g})",
     },
+    # training (ex14, ex15): a learning curve by training-set size, not per epoch
+    "tr_title_ex14": {
+        "fr": "Exercice 14 : exactitude de votre réseau selon la taille de l'ensemble d'entraînement",
+        "en": "Exercise 14: accuracy of your network against the training-set size",
+    },
+    "tr_title_ex15": {
+        "fr": ("Exercice 15 : exactitude de votre couche de sortie selon la taille de l'ensemble "
+               "d'entraînement"),
+        "en": "Exercise 15: accuracy of your new output layer against the training-set size",
+    },
+    "tr_heldout": {"fr": "sur des images inédites (jamais apprises)",
+                   "en": "on held-out images (never trained on)"},
+    "tr_train": {"fr": "sur les images d'entraînement (celles apprises)",
+                 "en": "on the training images (the ones learnt)"},
+    "tr_size": {"fr": "taille de l'ensemble d'entraînement (images)", "en": "training-set size (images)"},
+    "tr_accuracy": {"fr": "exactitude (%)", "en": "accuracy (%)"},
+    "tr_threshold": {"fr": "seuil de la vérification ({pct} %, toutes les images)",
+                     "en": "the check's threshold ({pct} %, all images)"},
+    "tr_same": {"fr": "à {pts} points près de la référence", "en": "within {pts} points of the reference"},
 }
 
 

@@ -22,6 +22,7 @@ from grader.plots import (
     gradient_check,
     learning_rate,
     optimizers,
+    training,
     why_not,
     write_plots,
 )
@@ -177,11 +178,69 @@ def test_elu_grad_without_alpha_differs_on_the_negative_side_only(tmp_path: Path
     assert wrong[activations.Z < 0].all() and not wrong[activations.Z > 0].any()
 
 
+
+# --------------------------------------------------------------------------- training (ex14, ex15)
+
+
+def _trained_less(tmp: Path) -> Path:
+    """The perfect sample trained far less: ex14 for 1 epoch instead of 40, ex15's head for 3 steps of
+    gradient descent instead of 300."""
+    folder = tmp / "trained_less"
+    folder.mkdir()
+    for exercise, old, new in (("ex14_train_digits", "epochs = 40", "epochs = 1"),
+                               ("ex15_transfer_learning", "range(300)", "range(3)")):
+        source = (SAMPLES / "perfect" / f"{exercise}.py").read_text(encoding="utf-8")
+        assert source.count(old) == 1, exercise
+        (folder / f"{exercise}.py").write_text(source.replace(old, new), encoding="utf-8")
+    return folder
+
+
+def test_the_learning_curve_is_the_accuracy_of_each_training_size() -> None:
+    """Sizes 1/8, 1/4, 1/2 and all of the fixed split; the solutions' held-out accuracy passes each check's
+    threshold with all the rows, and the curve is what the parent computed, not a flag from the child."""
+    for exercise, n_train in (("ex14_train_digits", 1348), ("ex15_transfer_learning", 672)):
+        assert training.sizes(exercise) == [round(f * n_train) for f in (0.125, 0.25, 0.5, 1.0)]
+        ref = reference(training, exercise)
+        assert list(ref.data) == [str(n) for n in training.sizes(exercise)]
+        for n, row in ((int(k), v) for k, v in ref.data.items()):
+            assert row[0] == n and 0.0 <= row[1] <= 1.0 and 0.0 <= row[2] <= 1.0
+        full = ref.data[str(n_train)]
+        assert full[2] >= training.THRESHOLD[exercise] and full[1] >= 0.95, (exercise, full)
+
+
+def test_a_shorter_training_lowers_the_learning_curve(tmp_path: Path) -> None:
+    """Trained far less, the student's held-out accuracy is below the reference's at every size (by at
+    least 30 points for ex14, 8 for ex15, in 2026-12 runs 41-75 and 13-17) and below the check's threshold
+    with all the rows; the picture is drawn."""
+    folder = _trained_less(tmp_path)
+    for exercise, at_least in (("ex14_train_digits", 0.30), ("ex15_transfer_learning", 0.08)):
+        got, ref = _collect(folder, training, exercise), reference(training, exercise)
+        assert not got.missing
+        for n in training.sizes(exercise):
+            assert ref.data[str(n)][2] - got.data[str(n)][2] >= at_least, (exercise, n)
+        full = str(training.sizes(exercise)[-1])
+        assert got.data[full][2] < training.THRESHOLD[exercise] <= ref.data[full][2]
+    pictures = write_plots(folder, tmp_path / "out", "fr", exercises=["ex15_transfer_learning"])
+    assert [p.path for p in pictures] == [tmp_path / "out" / "ex15_transfer_learning.png"]
+
+
+def test_training_that_gives_no_usable_labels_has_no_picture_and_says_why(tmp_path: Path) -> None:
+    """A ``predict`` over the wrong axis returns 10 labels; a transposed output layer cannot be run."""
+    mistakes = (("ex14_train_digits", "predict_wrong_axis"),
+                ("ex15_transfer_learning", "output_layer_transposed"))
+    files = {ex: MISTAKES / f"{ex}__{m}.py" for ex, m in mistakes}
+    folder = _folder(tmp_path, "student", files)
+    got = {p.exercise: p.result for p in write_plots(folder, tmp_path / "out", "en", exercises=files)}
+    assert got["ex14_train_digits"] == "invalid value: 10 labels for 617 images"
+    assert got["ex15_transfer_learning"].startswith("error: ValueError: matmul: ")
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
 # --------------------------------------------------------------------------- write_plots end to end
 
 
 def test_partial_sample_draws_the_sigmoid_and_says_why_the_rest_is_absent(tmp_path: Path) -> None:
-    """The bundled partial sample solves ex02 and leaves ex06, ex07, ex09 and ex11 as stubs."""
+    """The bundled partial sample solves ex02 and leaves ex06, ex07, ex09, ex11, ex14 and ex15 as stubs."""
     out = tmp_path / "plots"
     pictures = write_plots(SAMPLES / "partial", out, "fr")
     assert [p.exercise for p in pictures] == list(PLOTTED)
@@ -196,6 +255,8 @@ def test_partial_sample_draws_the_sigmoid_and_says_why_the_rest_is_absent(tmp_pa
         "ex06_gradient_descent": "gradient_descent n'est pas encore écrite (NotImplementedError)",
         "ex09_gradient_check": "numerical_gradient n'est pas encore écrite (NotImplementedError)",
         "ex11_optimizers": "sgd_step n'est pas encore écrite (NotImplementedError)",
+        "ex14_train_digits": "train_mlp n'est pas encore écrite (NotImplementedError)",
+        "ex15_transfer_learning": "fine_tune_output n'est pas encore écrite (NotImplementedError)",
     }
     assert sorted(p.name for p in out.iterdir()) == ["ex02_sigmoid.png"]
 
