@@ -1,6 +1,9 @@
-"""Minibatch training of a :class:`kernels.mlp.MLP`, the whole loop in one Numba call (report 3.2, 3.4)."""
+"""Minibatch training of a :class:`kernels.mlp.MLP`, the whole loop in one Numba call (report 3.2, 3.4),
+with inverted dropout on the hidden layers (3.4.2), learning curves and early stopping (3.5.3)."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -13,6 +16,28 @@ from kernels.mlp import MLP
 
 DEFAULT_HP = {name: spec.defaults for name, spec in _table.OPTIMIZERS.items()}
 """The hyperparameters each optimizer fills in when ``hp`` leaves them out (``kernels._optim_table``)."""
+
+
+@dataclass(frozen=True)
+class TrainHistory:
+    """What :func:`train` returns when a validation set, dropout or a patience is given.
+
+    ``loss``: per-epoch mean minibatch loss as trained (dropout on, L2 penalty included; the array the plain
+    call returns). ``train_loss``, ``train_accuracy``, ``val_loss``, ``val_accuracy``: the network without
+    dropout evaluated after each epoch on the whole training and validation sets (loss without penalty;
+    validation NaN without a validation set). All have ``epochs_run`` values (float64). ``best_epoch``
+    (0-based): the epoch of the lowest validation loss whose weights were restored under early stopping,
+    else the last epoch run. ``stopped_early``: training ended before ``epochs``.
+    """
+
+    loss: np.ndarray
+    train_loss: np.ndarray
+    train_accuracy: np.ndarray
+    val_loss: np.ndarray
+    val_accuracy: np.ndarray
+    epochs_run: int
+    best_epoch: int
+    stopped_early: bool
 
 
 def _hyperparameters(optimizer: str, hp: dict[str, float]) -> tuple[float, float, float, float]:
@@ -70,9 +95,14 @@ def train(
     loss: str,
     l2: float = 0.0,
     target: str = "cpu",
-) -> np.ndarray:
+    X_val: np.ndarray | None = None,
+    Y_val: np.ndarray | None = None,
+    dropout_keep: float | None = None,
+    patience: int | None = None,
+) -> np.ndarray | TrainHistory:
     """Train ``mlp`` in place for ``epochs`` epochs of minibatches of ``batch_size`` rows; return the
-    per-epoch mean training loss (float64, ``epochs`` values).
+    per-epoch mean training loss (float64, ``epochs`` values), or a :class:`TrainHistory` when any of
+    ``X_val``/``Y_val``, ``dropout_keep`` or ``patience`` is given.
 
     Each epoch visits the rows in a fresh permutation drawn from a generator seeded once with ``seed``
     (same inputs, same seed: same weights). ``optimizer`` is a name of ``kernels.optim.NAMES`` with
@@ -81,11 +111,25 @@ def train(
     ``l2 sum W^2`` over the weight matrices (not the biases) to the loss and ``2 l2 W`` to their gradient.
     The optimizer state starts at zero on every call. ``target="cuda"`` trains on the GPU
     (``kernels.cuda.train``) and writes the weights back into ``mlp``.
+
+    ``dropout_keep = p`` in ``(0, 1]`` trains with inverted dropout on every hidden layer (report 3.4.2,
+    eq. 3.6; ``p`` is the keep probability, kept activations scaled by ``1 / p``, none on the input, the
+    output or at evaluation); each minibatch's masks are drawn from the same seeded generator as the
+    shuffles (``kernels.cpu.train.train_history``). ``X_val``, ``Y_val``: a validation set evaluated after
+    each epoch with the training set (3.5.3). ``patience = k >= 1`` (needs the validation set): early
+    stopping after ``k`` epochs in a row without a validation loss strictly below the best so far, then the
+    best epoch's weights are restored into ``mlp`` (also when the epochs run out first).
     """
     code, (lr, beta1, beta2, eps), opt_code, epochs, batch_size, seed, l2 = check_settings(
         mlp, optimizer=optimizer, hp=hp, epochs=epochs, batch_size=batch_size, seed=seed, loss=loss, l2=l2
     )
+    history = any(v is not None for v in (X_val, Y_val, dropout_keep, patience))
+    keep, patience = _new_settings(X_val, Y_val, dropout_keep, patience)
     if not _dispatch.is_cpu(target):
+        if history:
+            raise ValueError(
+                "target='cuda' does not take X_val, Y_val, dropout_keep or patience yet; train on the CPU"
+            )
         extra = {"l2": l2} if l2 else {}
         return _dispatch.cuda_function("train", "train")(
             mlp,
@@ -104,14 +148,44 @@ def train(
     Y = mlp.targets(Y, X.shape[0])
     batch_size = min(batch_size, X.shape[0])
     c = mlp.dtype.type
-    history = np.empty(epochs, dtype=np.float64)
-    _cpu.train(
+    losses = np.empty(epochs, dtype=np.float64)
+    if not history:
+        _cpu.train(
+            mlp.params,
+            mlp.sizes,
+            mlp.codes,
+            mlp.alphas,
+            X,
+            Y,
+            code,
+            c(_losses.BCE_EPS),
+            opt_code,
+            c(lr),
+            c(beta1),
+            c(beta2),
+            c(eps),
+            c(l2),
+            epochs,
+            batch_size,
+            np.uint32(seed),
+            losses,
+        )
+        return losses
+    if X_val is None:
+        X_val, Y_val = X[:0], Y[:0]
+    else:
+        X_val = mlp._inputs(X_val)
+        Y_val = mlp.targets(Y_val, X_val.shape[0])
+    stats = np.full((epochs, 4), np.nan)
+    run, best = _cpu.train_history(
         mlp.params,
         mlp.sizes,
         mlp.codes,
         mlp.alphas,
         X,
         Y,
+        np.ascontiguousarray(X_val),
+        np.ascontiguousarray(Y_val),
         code,
         c(_losses.BCE_EPS),
         opt_code,
@@ -123,6 +197,37 @@ def train(
         epochs,
         batch_size,
         np.uint32(seed),
-        history,
+        c(keep),
+        patience,
+        True,
+        losses,
+        stats,
     )
-    return history
+    run, best = int(run), int(best)
+    return TrainHistory(
+        loss=losses[:run].copy(),
+        train_loss=stats[:run, 0].copy(),
+        train_accuracy=stats[:run, 1].copy(),
+        val_loss=stats[:run, 2].copy(),
+        val_accuracy=stats[:run, 3].copy(),
+        epochs_run=run,
+        best_epoch=best,
+        stopped_early=run < epochs,
+    )
+
+
+def _new_settings(X_val: object, Y_val: object, dropout_keep: object, patience: object) -> tuple[float, int]:
+    """``(keep, patience)`` for the kernel (1.0 and 0 when not given), each checked with a one-line error."""
+    if (X_val is None) != (Y_val is None):
+        raise ValueError("X_val and Y_val go together: give both or neither")
+    keep = (
+        1.0
+        if dropout_keep is None
+        else _validate.number("dropout_keep", dropout_keep, low=0.0, high=1.0, low_open=True)
+    )
+    if patience is None:
+        return keep, 0
+    patience = _validate.positive_int("patience", patience)
+    if X_val is None:
+        raise ValueError("patience (early stopping) needs a validation set: give X_val and Y_val")
+    return keep, patience

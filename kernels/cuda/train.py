@@ -218,14 +218,33 @@ def train_net(
 
 
 def train(
-    mlp, X, Y, *, optimizer: str, hp: dict, epochs: int, batch_size: int, seed: int, loss: str = "quadratic"
+    mlp,
+    X,
+    Y,
+    *,
+    optimizer: str,
+    hp: dict,
+    epochs: int,
+    batch_size: int,
+    seed: int,
+    loss: str = "quadratic",
+    X_val=None,
+    Y_val=None,
+    dropout_keep: float | None = None,
+    patience: int | None = None,
 ) -> np.ndarray:
     """Train ``mlp`` (per-layer ``W``, ``b`` and ``activations``, optional ``alphas``, as ``kernels.mlp.MLP``)
     on the GPU and write the trained weights back into ``mlp.W[l]``, ``mlp.b[l]`` in place; returns the
     per-epoch losses. Host targets go through ``mlp.targets`` when it exists (integer labels become
     one-hot rows, as on the CPU). Every setting is checked first by ``kernels.train.check_settings``, as on
-    the CPU."""
+    the CPU. Dropout, validation curves and early stopping (``X_val``, ``Y_val``, ``dropout_keep``,
+    ``patience``) are CPU-only so far: giving any raises a one-line ``ValueError``."""
     from kernels.train import check_settings
+
+    if any(v is not None for v in (X_val, Y_val, dropout_keep, patience)):
+        raise ValueError(
+            "target='cuda' does not take X_val, Y_val, dropout_keep or patience yet; train on the CPU"
+        )
 
     opt_hp = {k: v for k, v in hp.items() if k != "l2"} if isinstance(hp, dict) else hp
     check_settings(
