@@ -5,8 +5,11 @@ For each optimizer and size, every peer updates the same materialised arrays (``
 with the same-stream floor kernel (``benchmarks.stream``). Reported per row: time per step, effective GB/s
 (``BYTES_PER_ELEM`` / time: bytes that must move, not what a peer actually moves) and
 ``frac_of_floor = floor_s / median_s``, where ``floor_s`` is the floor at the peer's thread count (serial
-floor for 1-thread peers, parallel floor otherwise). The ``*_min`` columns repeat the ratios with the
-fastest sample of each peer, the estimate least disturbed by busy neighbours on a shared machine.
+floor for 1-thread peers, parallel floor otherwise). Steps with a square root and a division (Adagrad,
+RMSprop, Adam) up to ``ROOF_MAX_N`` also run the compute roof (``roof_s``: that square root and division
+alone, in cache), and ``frac_of_limit = max(floor_s, roof_s) / median_s`` measures them against the
+binding one. The ``*_min`` columns repeat the ratios with the fastest sample of each peer, the estimate
+least disturbed by busy neighbours on a shared machine.
 """
 
 from __future__ import annotations
@@ -16,7 +19,10 @@ import pandas as pd
 
 from benchmarks import optim_peers as op
 from benchmarks.harness import Config, Peer, materialised, measure, torch_or_none
-from benchmarks.stream import floor_kernel
+from benchmarks.stream import SQRT_DIV_STEPS, floor_kernel, roof_sqrt_div_parallel, roof_sqrt_div_serial
+
+ROOF_MAX_N = 1_000_000
+"""Largest size with a compute-roof peer: beyond it the roof loop itself waits on memory."""
 
 
 def sizes(cfg: Config) -> list[int]:
@@ -69,6 +75,27 @@ def _floor_peers(shape: str, args, nthreads: int) -> list[Peer]:
             lambda: parallel(*args, s, t),
             threads=nthreads,
             meta={"family": "floor", "parallel": True},
+        ),
+    ]
+
+
+def _roof_peers(g, state: dict, out, nthreads: int) -> list[Peer]:
+    """The compute roof (``benchmarks.stream.roof_sqrt_div_*``) on the step's own arrays: one square root
+    of the (positive) state and one division per element, written to the scratch array ``out``."""
+    y = next(a for a in state.values() if isinstance(a, np.ndarray))
+    eps = np.float32(1e-8)
+    return [
+        Peer(
+            "compute roof serial",
+            lambda: roof_sqrt_div_serial(g, y, out, eps),
+            threads=1,
+            meta={"family": "roof", "parallel": False},
+        ),
+        Peer(
+            "compute roof parallel",
+            lambda: roof_sqrt_div_parallel(g, y, out, eps),
+            threads=nthreads,
+            meta={"family": "roof", "parallel": True},
         ),
     ]
 
@@ -149,6 +176,8 @@ def run(cfg: Config, names: tuple[str, ...] = op.OPTIMIZERS) -> pd.DataFrame:
             for job in jobs:
                 shape = op.FLOOR_SHAPE[job]
                 peers = _floor_peers(shape, _floor_args(shape, w, g, state, out), nthreads)
+                if job in SQRT_DIV_STEPS and n <= ROOF_MAX_N:
+                    peers += _roof_peers(g, state, out, nthreads)
                 unsupported: list[str] = []
                 if job == "nesterov_lookahead":
                     peers += _lookahead_peers(w, state, out, nthreads)
@@ -176,12 +205,16 @@ def _derive(df: pd.DataFrame) -> pd.DataFrame:
     df = df.copy()
     df["us_per_step"] = df["median_s"] * 1e6
     df["gbps"] = df["n"] * df["bytes_per_elem"] / df["median_s"] / 1e9
-    floors = df[df.family == "floor"].set_index("peer")
+    floors = df[df.family.isin(["floor", "roof"])].set_index("peer")
     serial = df["threads"] == 1
     for stat, suffix in (("median_s", ""), ("min_s", "_min")):
         floor = floors[stat]
         df[f"floor{suffix}_s"] = np.where(serial, floor["floor serial"], floor["floor parallel"])
         df[f"frac_of_floor{suffix}"] = df[f"floor{suffix}_s"] / df[stat]
+        roof = floor.get("compute roof serial", np.nan), floor.get("compute roof parallel", np.nan)
+        df[f"roof{suffix}_s"] = np.where(serial, roof[0], roof[1])
+        df[f"limit{suffix}_s"] = np.fmax(df[f"floor{suffix}_s"], df[f"roof{suffix}_s"])
+        df[f"frac_of_limit{suffix}"] = df[f"limit{suffix}_s"] / df[stat]
         df[f"numba_best{suffix}_s"] = df.loc[df.family == "numba", stat].min()
         df[f"ratio_vs_numba{suffix}"] = df[stat] / df[f"numba_best{suffix}_s"]
     return df

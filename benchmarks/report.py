@@ -87,6 +87,19 @@ def optimizer_targets(df: pd.DataFrame, rows: list) -> None:
                 0.8,
             )
         s = sub[sub.n == 100_000]
+        numba = s[s.family == "numba"]
+        if len(numba) and "frac_of_limit" in s and s["roof_s"].notna().any():
+            best = numba.loc[numba["median_s"].idxmin()]
+            _target(
+                rows,
+                f"{name}: Numba / max(same-stream floor, sqrt+div compute roof) (in cache)",
+                f"n=1e+05, {best['peer']}: floor {best['floor_s'] * 1e6:.1f} us,"
+                f" roof {best['roof_s'] * 1e6:.1f} us",
+                float(best["frac_of_limit"]),
+                float(numba["frac_of_limit_min"].max()),
+                ">=",
+                0.8,
+            )
         fused = s.peer == "torch fused=True"
         if fused.any():
             _target(
@@ -98,6 +111,17 @@ def optimizer_targets(df: pd.DataFrame, rows: list) -> None:
                 ">=",
                 3.0,
             )
+            roof = s.peer == "compute roof serial"
+            if roof.any():
+                _target(
+                    rows,
+                    f"{name}: torch fused time / sqrt+div roof, 1 thread (the most a serial step can reach)",
+                    "n=1e+05",
+                    _cell(s, fused, "median_s") / _cell(s, roof, "median_s"),
+                    _cell(s, fused, "min_s") / _cell(s, roof, "min_s"),
+                    ">=",
+                    3.0,
+                )
         default = sub[sub.peer == "torch foreach=False"]
         if len(default):
             worst = default.loc[default["ratio_vs_numba"].idxmin()]
@@ -213,7 +237,7 @@ def targets(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 def _summary(name: str, df: pd.DataFrame) -> pd.DataFrame | None:
     if name == "stream":
-        return df[["kernel", "n", "peer", "threads", "gbps"]]
+        return df[[c for c in ("kernel", "n", "peer", "threads", "gbps", "ns_per_elem") if c in df.columns]]
     if name == "optim":
         big = df["n"].max()
         cols = [
@@ -224,6 +248,7 @@ def _summary(name: str, df: pd.DataFrame) -> pd.DataFrame | None:
             "gbps",
             "frac_of_floor",
             "frac_of_floor_min",
+            "frac_of_limit",
             "ratio_vs_numba",
             "ratio_vs_numba_min",
         ]

@@ -13,6 +13,8 @@ otherwise share them.
 
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
 import pandas as pd
@@ -103,6 +105,27 @@ def floor_2r_1w_parallel(x, y, out, s, t):
         out[i] = x[i] * s + y[i] * t
 
 
+@njit(error_model="numpy", cache=True)
+def roof_sqrt_div_serial(x, y, out, eps):
+    """One square root and one division per element, exact IEEE (no ``fastmath``: no reciprocal-sqrt
+    approximation), the only costly arithmetic of Adagrad, RMSprop and Adam: ``out = x / (sqrt(y) + eps)``."""
+    for i in range(x.size):
+        out[i] = x[i] / (math.sqrt(y[i]) + eps)
+
+
+@njit(parallel=True, cache=True)
+def roof_sqrt_div_parallel(x, y, out, eps):
+    for i in prange(x.size):
+        out[i] = x[i] / (math.sqrt(y[i]) + eps)
+
+
+SQRT_DIV_STEPS = ("adagrad", "rmsprop", "adam")
+"""The steps that pay one square root and one division per element (the others have neither)."""
+
+ROOF_N = 16_384
+"""Elements of the sqrt+div microbenchmark: three arrays of 64 KiB in float32 (128 KiB in float64) stay in
+L2, so the loop measures the core's square-root and division units, not memory."""
+
 FLOORS = {
     "1rw_1r": (floor_1rw_1r_serial, floor_1rw_1r_parallel),
     "2rw_1r": (floor_2rw_1r_serial, floor_2rw_1r_parallel),
@@ -131,6 +154,7 @@ def run(cfg: Config) -> pd.DataFrame:
     Columns: ``kernel``, ``n``, ``bytes_per_elem`` (STREAM counting), ``peer``, ``threads``, timing columns,
     and ``gbps = n * bytes_per_elem / median_s / 1e9``."""
     frames = [df for n in stream_sizes(cfg) for df in _run_size(n, cfg)]
+    frames.append(compute_roof(cfg))
     out = pd.concat(frames, ignore_index=True)
     out["gbps"] = out["n"] * out["bytes_per_elem"] / out["median_s"] / 1e9
     out["numba_threading_layer"] = _threading_layer()
@@ -156,6 +180,37 @@ def _run_size(n: int, cfg: Config) -> list[pd.DataFrame]:
         measure(peers, cfg, extra={"kernel": kernel, "n": n, "bytes_per_elem": bpe})
         for kernel, peers, bpe in (("copy", copy_peers, 8), ("triad", triad_peers, 12))
     ]
+
+
+def compute_roof(cfg: Config) -> pd.DataFrame:
+    """This core's throughput of the in-cache optimizer steps' square roots and divisions: the
+    ``roof_sqrt_div`` loop over ``ROOF_N`` elements in float32 and float64, serial and ``prange``.
+
+    Columns as ``run`` (``kernel`` is ``sqrt+div float32`` / ``float64``, ``bytes_per_elem`` 0) plus
+    ``ns_per_elem = min_s / n * 1e9`` (the fastest sample: the throughput of an undisturbed core)."""
+    frames = []
+    for dtype in (np.float32, np.float64):
+        x = materialised(ROOF_N, 4, dtype=dtype)
+        y = np.abs(materialised(ROOF_N, 5, dtype=dtype)) + dtype(0.5)
+        out = np.ones_like(x)
+        eps = dtype(1e-8)
+        peers = [
+            Peer("numba serial", lambda x=x, y=y, o=out, e=eps: roof_sqrt_div_serial(x, y, o, e), threads=1)
+        ]
+        for t in cfg.thread_counts():
+            peers.append(
+                Peer(
+                    "numba parallel",
+                    lambda x=x, y=y, o=out, e=eps: roof_sqrt_div_parallel(x, y, o, e),
+                    threads=t,
+                )
+            )
+        df = measure(
+            peers, cfg, extra={"kernel": f"sqrt+div {np.dtype(dtype).name}", "n": ROOF_N, "bytes_per_elem": 0}
+        )
+        df["ns_per_elem"] = df["min_s"] / ROOF_N * 1e9
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True)
 
 
 def _threading_layer() -> str:

@@ -49,8 +49,10 @@ def test_plots_are_png(run_dir, name):
 @pytest.mark.slow  # shares the module's suite run (about 20-30 s on 2 busy cores)
 def test_stream_bandwidth_recomputes(run_dir):
     df = _table(run_dir[0], "stream")
-    assert set(df["kernel"]) == {"copy", "triad"}
+    assert set(df["kernel"]) == {"copy", "triad", "sqrt+div float32", "sqrt+div float64"}
     np.testing.assert_allclose(df["gbps"], df["n"] * df["bytes_per_elem"] / df["median_s"] / 1e9, rtol=1e-9)
+    roof = df[df["kernel"].str.startswith("sqrt+div")]
+    np.testing.assert_allclose(roof["ns_per_elem"], roof["min_s"] / roof["n"] * 1e9, rtol=1e-9)
     assert (df["min_s"] <= df["median_s"]).all() and (df["median_s"] <= df["max_s"]).all()
 
 
@@ -66,6 +68,11 @@ def test_optimizer_ratios_recompute(run_dir):
         assert grp["numba_best_s"].iloc[0] == pytest.approx(numba.min()), (opt, n)
         assert {"floor serial", "floor parallel"} <= set(grp["peer"]), (opt, n)
     assert df.loc[df.optimizer == "adam", "bytes_per_elem"].iloc[0] == 28
+    adam = df[df.optimizer == "adam"]
+    assert {"compute roof serial", "compute roof parallel"} <= set(adam["peer"])
+    limit = np.fmax(adam["floor_s"], adam["roof_s"])
+    np.testing.assert_allclose(adam["frac_of_limit"], limit / adam["median_s"], rtol=1e-9)
+    assert df.loc[df.optimizer == "sgd", "roof_s"].isna().all()  # no square root, no division
 
 
 @pytest.mark.slow  # shares the module's suite run (about 20-30 s on 2 busy cores)
