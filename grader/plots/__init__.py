@@ -19,6 +19,7 @@ implemented, an exception, a timeout); a panel that gave none is drawn empty wit
 
 from __future__ import annotations
 
+import functools
 import shutil
 import tempfile
 from collections.abc import Collection
@@ -75,7 +76,7 @@ def sandbox_caller(box: Any, timeout_s: float, lang: str = "en") -> Caller:
     def call(exercise: str, target: str, kwargs: dict[str, Any]) -> Any:
         reply = box.call(exercise, target, kwargs, timeout_s, max_elements=MAX_ELEMENTS)
         if not reply.ok:
-            raise Unavailable(why_not(reply.status, reply.error, lang))
+            raise Unavailable(why_not(reply.status, reply.error, lang), str(reply.status))
         try:
             value = np.asarray(reply.value, dtype=np.float64)
         except (TypeError, ValueError) as err:
@@ -85,6 +86,9 @@ def sandbox_caller(box: Any, timeout_s: float, lang: str = "en") -> Caller:
         return value
 
     return call
+
+
+_reference = functools.cache(reference)  # once per process: ``grade --plots`` draws every student
 
 
 def _draw_all(box: Any, folder: Path, out_dir: Path, lang: str, chosen: Collection[str],
@@ -105,7 +109,7 @@ def _draw_all(box: Any, folder: Path, out_dir: Path, lang: str, chosen: Collecti
             path = out_dir / f"{exercise}.png"
             try:
                 with np.errstate(all="ignore"):  # a path that overflows is drawn to where it left
-                    kind.draw(exercise, student, reference(kind, exercise), path, lang)
+                    kind.draw(exercise, student, _reference(kind, exercise), path, lang)
             except (ValueError, IndexError, TypeError, OverflowError) as err:  # values no panel can show
                 pictures.append(Picture(exercise, why_not("invalid", f"{type(err).__name__}: {err}", lang)))
                 continue

@@ -22,7 +22,12 @@ MATPLOTLIB_MISSING = "pictures need matplotlib: pip install matplotlib (or pip i
 
 
 class Unavailable(Exception):
-    """The student's code gave no value for a panel; the message is the reason, one line."""
+    """The student's code gave no value for a panel; the message is the reason, one line, and ``status``
+    the call's outcome (``grader.model.Outcome``) when known."""
+
+    def __init__(self, reason: str, status: str = "") -> None:
+        super().__init__(reason)
+        self.status = status
 
 
 @dataclass

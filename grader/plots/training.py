@@ -21,7 +21,16 @@ from typing import Any
 
 import numpy as np
 
-from grader.plots.common import REFERENCE_STYLE, STUDENT_STYLE, Caller, Collected, figure, gather, save
+from grader.plots.common import (
+    REFERENCE_STYLE,
+    STUDENT_STYLE,
+    Caller,
+    Collected,
+    Unavailable,
+    figure,
+    gather,
+    save,
+)
 from grader.plots.text import t
 
 EXERCISES = ("ex14_train_digits", "ex15_transfer_learning")
@@ -59,6 +68,10 @@ def sizes(exercise: str) -> list[int]:
     return [round(f * n) for f in FRACTIONS]
 
 
+class _TimedOut(Exception):
+    """A size ran out of time: ``gather`` lets it through, ``collect`` skips the larger sizes."""
+
+
 def _accuracies(exercise: str, call: Caller, n: int) -> np.ndarray:
     """``[n, training accuracy, held-out accuracy]`` of the student's (or solution's) code trained on the
     first ``n`` training rows; the child predicts the training rows and then the held-out images."""
@@ -66,10 +79,15 @@ def _accuracies(exercise: str, call: Caller, n: int) -> np.ndarray:
     X, y = d["X"][:n], d["y"][:n]
     images = np.concatenate([X, d["X_test"]])
     kwargs = {"X_train": X, "y_train": y, "X_test": images, "seed": d["fit"]["seed"]}
-    if exercise == "ex14_train_digits":
-        got = call(exercise, "harness.train_and_predict", kwargs)
-    else:
-        got = call(exercise, "harness.transfer_predict", {**d["fit"], **kwargs})
+    try:
+        if exercise == "ex14_train_digits":
+            got = call(exercise, "harness.train_and_predict", kwargs)
+        else:
+            got = call(exercise, "harness.transfer_predict", {**d["fit"], **kwargs})
+    except Unavailable as why:
+        if why.status == "timeout":
+            raise _TimedOut(str(why)) from None
+        raise
     labels = np.asarray(got, dtype=np.float64).reshape(-1)
     if labels.shape != (len(images),):
         raise ValueError(f"{labels.size} labels for {len(images)} images")
@@ -78,8 +96,18 @@ def _accuracies(exercise: str, call: Caller, n: int) -> np.ndarray:
 
 def collect(exercise: str, call: Caller) -> Collected:
     """One panel per training-set size ``n``, named ``str(n)``: ``[n, train accuracy, held-out
-    accuracy]``."""
-    return gather({str(n): functools.partial(_accuracies, exercise, call, n) for n in sizes(exercise)})
+    accuracy]``. Once a size runs out of time the larger ones are not tried (they would take longer) and
+    carry the same reason."""
+    out = Collected()
+    for n in sizes(exercise):
+        try:
+            part = gather({str(n): functools.partial(_accuracies, exercise, call, n)})
+        except _TimedOut as why:
+            out.missing.update({str(m): str(why) for m in sizes(exercise) if m >= n})
+            break
+        out.data.update(part.data)
+        out.missing.update(part.missing)
+    return out
 
 
 def _curve(collected: Collected, exercise: str) -> np.ndarray:
@@ -118,13 +146,16 @@ def draw(exercise: str, student: Collected, reference: Collected, path: Path, la
                     label=t("tr_threshold", lang, pct=round(100 * threshold)))
     axes[0].set_ylabel(t("tr_accuracy", lang))
     axes[0].legend(loc="lower right", fontsize=9)
-    common = [str(int(n)) for n in mine[:, 0]]
-    if common and all(abs(student.data[k][1:] - reference.data[k][1:]).max() <= SAME for k in common):
+    gaps = [abs(student.data[k][1:] - reference.data[k][1:]).max() for k in student.data]
+    if gaps and not student.missing and max(gaps) <= SAME:
         axes[1].text(0.03, 0.03, t("tr_same", lang, pts=round(100 * SAME)), transform=axes[1].transAxes,
                      fontsize=9, color="#2ca02c")
     if student.missing:
-        reasons = "; ".join(f"n = {k} : {why}" if lang == "fr" else f"n = {k}: {why}"
-                            for k, why in student.missing.items())
+        by_reason: dict[str, list[str]] = {}
+        for n, why in student.missing.items():
+            by_reason.setdefault(why, []).append(n)
+        colon = " : " if lang == "fr" else ": "
+        reasons = "; ".join(f"n = {', '.join(ns)}{colon}{why}" for why, ns in by_reason.items())
         axes[1].text(0.5, 0.5, textwrap.fill(t("missing", lang, reason=reasons), 40),
                      transform=axes[1].transAxes, ha="center", va="center", fontsize=9,
                      bbox={"facecolor": "#fff3cd", "edgecolor": "#d4a017"})

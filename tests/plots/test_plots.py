@@ -236,6 +236,30 @@ def test_training_that_gives_no_usable_labels_has_no_picture_and_says_why(tmp_pa
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
 
 
+
+def test_a_training_size_that_runs_out_of_time_skips_the_larger_ones(tmp_path: Path) -> None:
+    """A ``train_mlp`` that takes 5 s from 300 rows on, under a 2 s limit: the 168-row point is drawn, the
+    337-row call times out once, and 674 and 1348 are not tried, with the same reason."""
+    import time
+
+    from grader.plots import sandbox_caller
+
+    source = (SAMPLES / "perfect" / "ex14_train_digits.py").read_text(encoding="utf-8")
+    slow = "\n\n_train = train_mlp\n\n\ndef train_mlp(X, y, seed):\n    if len(X) > 300:\n" \
+        "        import time\n        time.sleep(5)\n    return _train(X, y, seed)\n"
+    folder = tmp_path / "slow"
+    folder.mkdir()
+    (folder / "ex14_train_digits.py").write_text(source + slow, encoding="utf-8")
+    launcher, _ = bwrap.resolve("auto")
+    started = time.monotonic()
+    with Sandbox(folder, harness=GRADER / "harness.py", launcher=launcher) as box:
+        got = training.collect("ex14_train_digits", sandbox_caller(box, 2.0, "en"))
+    assert time.monotonic() - started < 15
+    assert list(got.data) == ["168"]
+    assert sorted(got.missing) == ["1348", "337", "674"]
+    assert len(set(got.missing.values())) == 1 and got.missing["1348"].startswith("timeout: ")
+
+
 # --------------------------------------------------------------------------- write_plots end to end
 
 
