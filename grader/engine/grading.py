@@ -16,10 +16,11 @@ replayed). Student and reference calls are interleaved (order alternating) ``TIM
 round and timed by the child's CPU time as the parent measures it (``Reply.cpu_s``; wall time where the
 sandbox cannot measure it); the check passes when ``min(student) <= TIMING_FACTOR * min(reference)``.
 A ratio within a factor ``TIMING_NOISE`` of the threshold is too close to call under load: another
-round is run, up to ``TIMING_ROUNDS`` rounds, minima over all runs. The first round may end early: after
-``TIMING_EARLY`` interleaved pairs, a ratio outside the wider band ``[factor / NOISE**2, factor * NOISE**2]``
-(below 1.28x or above 3.125x for a 2x threshold) is decided there; any ratio inside it completes the
-round and earns the extra rounds as above. Numbers the child might report are never used.
+round is run, up to ``TIMING_ROUNDS`` rounds, minima over all runs. The first round ends early when
+the ratio after ``TIMING_EARLY`` interleaved pairs is already outside that band (below 1.6x or above 2.5x
+for a 2x threshold: the perfect sample races at about 1.45x); a ratio inside it completes the round and
+earns the extra rounds as above, so only a clear verdict is reached on fewer runs. Numbers the child
+might report are never used.
 """
 
 from __future__ import annotations
@@ -244,11 +245,10 @@ _TRUSTED: dict[Path, ModuleType] = {}
 
 def _far(student: list[tuple[float | None, float]], reference: list[tuple[float | None, float]],
          factor: float, opts: Options) -> bool:
-    """Whether the runs so far put the ratio outside ``[factor / noise**2, factor * noise**2]``."""
+    """Whether the runs so far put the ratio outside ``[factor / noise, factor * noise]``: a clear verdict."""
     every = student + reference
     ratio = _best(student, every) / max(_best(reference, every), 1e-9)
-    band = opts.timing_noise ** 2
-    return not factor / band <= ratio <= factor * band
+    return not factor / opts.timing_noise <= ratio <= factor * opts.timing_noise
 
 
 def _trusted_module(path: Path) -> ModuleType:
