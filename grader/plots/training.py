@@ -3,8 +3,8 @@ training against the solution's on the same data.
 
 ``train_mlp`` and ``fine_tune_output`` return only the final parameters, so a curve per epoch would mean
 training again once per epoch; instead the student's code trains on the first 1/8, 1/4, 1/2 and all of
-one fixed training split (``grader.checks``' own input makers, seed ``SEED``) and the child returns the
-labels it predicts, through the same harness scenarios the checks use (``harness.train_and_predict``,
+the training split of the public accuracy check (its inputs, drawn with its seed) and the child returns
+the labels it predicts, through the same harness scenarios the checks use (``harness.train_and_predict``,
 ``harness.transfer_predict``: for ex15 the child, not the student, runs the returned network). Here, in
 the parent, those labels give two accuracies per size: on the training rows it learnt from, and on the
 held-out images (``grader.datasets.heldout_digits``) whose labels never reach the child. The gap between
@@ -35,7 +35,7 @@ from grader.plots.text import t
 
 EXERCISES = ("ex14_train_digits", "ex15_transfer_learning")
 FRACTIONS = (0.125, 0.25, 0.5, 1.0)
-SEED = 1405  # the data of the pictures: one fixed split, the same for the student and the reference
+CHECK = {"ex14_train_digits": "accuracy_90", "ex15_transfer_learning": "accuracy_85"}  # whose data is used
 THRESHOLD = {"ex14_train_digits": 0.90, "ex15_transfer_learning": 0.85}  # the checks' accuracy_at_least
 SAME = 0.02  # accuracies this close to the reference's are drawn as "same as the reference"
 
@@ -43,23 +43,23 @@ SAME = 0.02  # accuracies this close to the reference's are drawn as "same as th
 @functools.cache
 def data(exercise: str) -> dict[str, Any]:
     """``{"fit": keywords of the scenario without the training rows, "X", "y": the training split,
-    "X_test", "y_test": held-out images and labels}`` from the checks' own input makers (trusted side)."""
-    rng = np.random.default_rng(SEED)
+    "X_test", "y_test": held-out images and labels}``: the inputs of the exercise's public accuracy check
+    (``CHECK``), drawn by trusted code with that check's seed, so the student bundle can draw them too
+    (ex15's pretrained network is one it ships, ``grader.release.pretrained_public``)."""
+    from grader.expected import draw_inputs
+    from grader.registry import by_id
+    from grader.seeds import check_seed
+
+    registered = by_id(exercise)
+    check = next(c for c in registered.checks if c.name == CHECK[exercise])
+    seed = check_seed(exercise, check.name, "", "", hidden=False)
+    inputs, expected, _ = draw_inputs(registered, check, seed)
     if exercise == "ex14_train_digits":
-        from grader.checks.ex14_train_digits import digits_inputs
-        from grader.model import EXPECTED_KEY
-
-        made = digits_inputs(rng)
-        return {"fit": {"seed": made["seed"]}, "X": made["X_train"], "y": made["y_train"],
-                "X_test": made["X_test"], "y_test": np.asarray(made[EXPECTED_KEY])}
-    from grader.checks.ex15_transfer_learning import transfer_inputs
-    from grader.model import EXPECTED_KEY
-
-    made = transfer_inputs(with_test=True)(rng)
-    held = made[EXPECTED_KEY]
-    fit = {k: made[k] for k in ("Ws", "bs", "n_classes", "seed")}
-    return {"fit": fit, "X": made["X"], "y": made["y"], "X_test": held["X_test"],
-            "y_test": np.asarray(held["labels"])}
+        return {"fit": {"seed": inputs["seed"]}, "X": inputs["X_train"], "y": inputs["y_train"],
+                "X_test": inputs["X_test"], "y_test": np.asarray(expected)}
+    fit = {k: inputs[k] for k in ("Ws", "bs", "n_classes", "seed")}
+    return {"fit": fit, "X": inputs["X"], "y": inputs["y"], "X_test": expected["X_test"],
+            "y_test": np.asarray(expected["labels"])}
 
 
 def sizes(exercise: str) -> list[int]:
