@@ -7,20 +7,21 @@ and judges the plain data with ``grader.compare``. A reply is decoded within a b
 expected value (``values.decode(max_elements=)``). A check with no usable answer is recorded with the
 sandbox's reason (timeout, crash, not implemented, ...).
 
-Timing checks (``check.timing``) race the same scenario in the submission's child and in a child of the
-same kind serving the reference module. A warm-up call on the check's inputs (compilation) must give the
-correct value. Then every timed run gets fresh inputs, drawn from a seed derived from the secret, the
-student, the check's seed and the run's index, and its reply is judged against the value the parent
-computes for those inputs with the trusted reference module (so a result computed once cannot be
-replayed). Student and reference calls are interleaved (order alternating) ``TIMING_REPEATS`` times per
-round and timed by the child's CPU time as the parent measures it (``Reply.cpu_s``; wall time where the
-sandbox cannot measure it); the check passes when ``min(student) <= TIMING_FACTOR * min(reference)``.
-A ratio within a factor ``TIMING_NOISE`` of the threshold is too close to call under load: another
-round is run, up to ``TIMING_ROUNDS`` rounds, minima over all runs. The first round ends early when
-the ratio after ``TIMING_EARLY`` interleaved pairs is already outside that band (below 1.6x or above 2.5x
-for a 2x threshold: the perfect sample races at about 1.45x); a ratio inside it completes the round and
-earns the extra rounds as above, so only a clear verdict is reached on fewer runs. Numbers the child
-might report are never used.
+Timing checks (``check.timing``) race the same scenario in the submission's child and in a child of the same
+kind serving the reference module. A warm-up call on the check's inputs (compilation) must give the correct
+value; the reference child, which serves every submission of the process, is warmed up once per child and
+target (``Pool.warmed``, keyed by its pid: a restarted child is warmed up again). Then every timed run gets
+fresh inputs, drawn from a seed derived from the secret, the student, the check's seed and the run's index,
+and its reply is judged against the value the parent computes for those inputs with the trusted reference
+module (so a result computed once cannot be replayed). Student and reference calls are interleaved (order
+alternating) ``TIMING_REPEATS`` times per round and timed by the child's CPU time as the parent measures it
+(``Reply.cpu_s``; wall time where the sandbox cannot measure it); the check passes when ``min(student) <=
+TIMING_FACTOR * min(reference)``. A ratio within a factor ``TIMING_NOISE`` of the threshold is too close to
+call under load: another round is run, up to ``TIMING_ROUNDS`` rounds, minima over all runs. The first round
+ends early when the ratio after ``TIMING_EARLY`` interleaved pairs is already outside that band (below 1.6x or
+above 2.5x for a 2x threshold: the perfect sample races at about 1.45x); a ratio inside it completes the round
+and earns the extra rounds as above, so only a clear verdict is reached on fewer runs. Numbers the child might
+report are never used.
 """
 
 from __future__ import annotations
@@ -136,6 +137,7 @@ class Pool:
         self.backend, self.options = backend, options
         self._subs: dict[str, Sandbox] = {}
         self._refs: dict[str, Sandbox] = {}
+        self.warmed: set[tuple[int, str]] = set()  # (reference child's pid, target) warmed up by a race
         self._scratch = tempdirs.make("ref")
         atexit.register(self.close)
 
@@ -169,7 +171,7 @@ class Pool:
     def close(self) -> None:
         for box in [*self._subs.values(), *self._refs.values()]:
             box.close()
-        self._subs, self._refs = {}, {}
+        self._subs, self._refs, self.warmed = {}, {}, set()
         shutil.rmtree(self._scratch, ignore_errors=True)
 
 
@@ -317,11 +319,15 @@ def _timed(
     if outcome is not Outcome.PASSED:
         return outcome, detail, total
     ref = pool.reference(exercise.id)
-    ref_warm = _call(ref, exercise.id, check.target, kwargs, timeout, max_elements=budget)
-    if not ref_warm.ok:
-        raise GraderError(
-            f"reference for {exercise.id}.{check.name} failed: {ref_warm.status} {ref_warm.error}"
-        )
+    warmed = getattr(pool, "warmed", set())  # (reference child's pid, target): compiled already
+    if (getattr(ref, "pid", None), check.target) not in warmed:
+        ref_warm = _call(ref, exercise.id, check.target, kwargs, timeout, max_elements=budget)
+        if not ref_warm.ok:
+            raise GraderError(
+                f"reference for {exercise.id}.{check.name} failed: {ref_warm.status} {ref_warm.error}"
+            )
+        if getattr(ref, "pid", None) is not None:
+            warmed.add((ref.pid, check.target))
     student: list[tuple[float | None, float]] = []
     reference: list[tuple[float | None, float]] = []
     factor, rounds, ratio = opts.timing_factor, 0, 0.0

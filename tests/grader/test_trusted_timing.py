@@ -95,9 +95,11 @@ class FakeBox:
         return FakeReply("ok", float(n * (n - 1) / 2), duration_s=self.wall, cpu_s=cpu)
 
 
-def _race(student: FakeBox, reference: FakeBox, **options: Any) -> tuple[Outcome, str, float]:
+def _race(student: FakeBox, reference: FakeBox, warmed: set | None = None,
+          **options: Any) -> tuple[Outcome, str, float]:
     backend = load_backend(FRESH)
-    pool = SimpleNamespace(backend=backend, options=Options(**options), reference=lambda ex_id: reference)
+    pool = SimpleNamespace(backend=backend, options=Options(**options), reference=lambda ex_id: reference,
+                           warmed=set() if warmed is None else warmed)
     ex = backend.exercises[0]
     case = backend.make_case(ex, ex.checks[0], "s1")
     sub = Submission("s1", HERE, "folder")
@@ -134,6 +136,19 @@ def test_a_ratio_far_from_the_threshold_is_decided_after_two_pairs():
     assert outcome is Outcome.FAILED and "best of 2 runs in 1 round" in detail and "2.60x" in detail
     outcome, detail, _ = _race(FakeBox(cpu=0.17), FakeBox(cpu=0.10))  # 1.7x: near, the full 3 rounds
     assert outcome is Outcome.PASSED and "best of 15 runs in 3 rounds" in detail
+
+
+def test_the_reference_child_is_warmed_up_once_per_child_and_target():
+    reference, warmed = FakeBox(cpu=0.10), set()
+    reference.pid = 4242
+    for _ in range(3):  # three students raced against the same reference child
+        outcome, _, _ = _race(FakeBox(cpu=0.10), reference, warmed)
+        assert outcome is Outcome.PASSED
+    untimed = [kw for kw, _, timed in reference.calls if not timed]
+    assert len(untimed) == 1 and warmed == {(4242, "harness.total")}
+    reference.pid = 4343  # a restarted child: compiled nothing yet
+    _race(FakeBox(cpu=0.10), reference, warmed)
+    assert sum(not timed for _, _, timed in reference.calls) == 2
 
 
 def test_without_a_cpu_measure_the_parent_wall_time_is_used():
