@@ -15,7 +15,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmarks import external, figure39, figure311, optim_bench, overhead, report, stream, training_bench
+from benchmarks import (
+    external,
+    figure39,
+    figure311,
+    figures_curves,
+    figures_descent,
+    optim_bench,
+    overhead,
+    report,
+    stream,
+    training_bench,
+)
 from benchmarks.harness import Config, machine_description
 
 
@@ -38,6 +49,9 @@ SECTIONS: tuple[Section, ...] = (
     Section("grading", external.run_grading, None, "grading throughput"),
     Section("figure39", figure39.run, figure39.plot, "Figure 3.9 on digits"),
     Section("figure311", figure311.run, figure311.plot, "Figure 3.11, grid against random search"),
+    Section("figure31", figures_descent.run31, figures_descent.plot31, "Figure 3.1, learning-rate regimes"),
+    Section("figure35_38", figures_descent.run35, figures_descent.plot35, "Figures 3.5-3.8, trajectories"),
+    Section("curves", figures_curves.run, figures_curves.plot, "learning curves, dropout, early stopping"),
 )
 NAMES = tuple(s.name for s in SECTIONS)
 
