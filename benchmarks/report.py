@@ -296,6 +296,10 @@ def _summary(name: str, df: pd.DataFrame) -> pd.DataFrame | None:
         from benchmarks.figures_curves import summary as curves_summary
 
         return curves_summary(df)
+    if name == "figure39_tuned":
+        from benchmarks.figures_optimizers import summary as optimizers_summary
+
+        return optimizers_summary(df)
     return df.head(20)
 
 
@@ -356,6 +360,15 @@ NOTES = {
     " each run returns. The report shows the idea on a sketch; in the full run (3 seeds, 150 epochs)"
     " dropout lowers the best validation loss a little and removes the late rise of the validation loss,"
     " while training accuracy still reaches 100%: the accuracy gap barely shrinks.",
+    "figure39_tuned": "Figure 3.9 (MNIST in the report) on digits with each optimizer's learning rate tuned:"
+    " 64-32-10 ReLU, batches of 32, digits split 60/20/20; 11 rates from 1e-4 to 10 tried for the epochs"
+    " shown (seed 0), the lowest final validation loss kept; then seeds 1-5 (weights and shuffles) scored"
+    " on the test set. sgd-1 is true per-example SGD (batch 1, 32x more updates per epoch), apart. Ranked"
+    " by mean test accuracy; in the full run (20 epochs) every optimizer lands at 96.2-97.0% with seed"
+    " spreads of 0.4-1.2 points (std), about the size of the gaps: tuned, they are not distinguishable"
+    " here. Momentum's mean comes first, as the report's 3.3 advice for small data sets would have it,"
+    " but within the spread; the report's MNIST curves (an image) are not compared number for number."
+    " Every run in figure39_tuned.csv.",
 }
 
 

@@ -21,6 +21,7 @@ from benchmarks import (
     figure311,
     figures_curves,
     figures_descent,
+    figures_optimizers,
     optim_bench,
     overhead,
     report,
@@ -52,6 +53,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("figure31", figures_descent.run31, figures_descent.plot31, "Figure 3.1, learning-rate regimes"),
     Section("figure35_38", figures_descent.run35, figures_descent.plot35, "Figures 3.5-3.8, trajectories"),
     Section("curves", figures_curves.run, figures_curves.plot, "learning curves, dropout, early stopping"),
+    Section("figure39_tuned", figures_optimizers.run, figures_optimizers.plot, "Figure 3.9, tuned rates"),
 )
 NAMES = tuple(s.name for s in SECTIONS)
 

@@ -9,7 +9,7 @@ from grader.errors import UsageError
 
 SECTIONS = (
     "stream", "optim", "overhead", "activations", "dense", "mlp", "compile", "grading", "figure39",
-    "figure311", "figure31", "figure35_38", "curves",
+    "figure311", "figure31", "figure35_38", "curves", "figure39_tuned",
 )
 
 

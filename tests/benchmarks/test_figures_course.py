@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks import figures_curves, figures_descent
+from benchmarks import figures_curves, figures_descent, figures_optimizers
 from benchmarks.harness import Config
 
 TINY = Config.make(quick=True, tiny=True)
@@ -70,3 +70,21 @@ def test_learning_curves_tiny(tmp_path: Path) -> None:
     assert summary.loc[early["run"].iloc[0], "best_epoch"] == best
     figures_curves.plot(df, tmp_path / "curves.png")
     _png(tmp_path / "curves.png")
+
+
+def test_figure39_tuned_tiny(tmp_path: Path) -> None:
+    """3 epochs, 3 rates, 2 seeds: each optimizer keeps the rate of lowest final validation loss among those
+    it tried; the final runs use it on seeds 1 and 2 and score the test set; everyone learns (> 80%)."""
+    df = figures_optimizers.run(TINY)
+    tune = df[(df["phase"] == "tune") & (df["epoch"] == 3)]
+    final = df[df["phase"] == "final"]
+    for name in (*figures_optimizers.OPTIMIZERS, "sgd-1"):
+        t = tune[tune["optimizer"] == name].set_index("lr")["loss"].fillna(np.inf)
+        assert len(t) == 3
+        assert set(final[final["optimizer"] == name]["lr"]) == {float(t.idxmin())}
+    assert set(final[final["optimizer"] == "sgd-1"]["batch_size"]) == {1}
+    table = figures_optimizers.summary(df)
+    assert list(table["seeds"]) == [2] * 7 and (table["test_accuracy_mean"] > 0.8).all()
+    assert table["test_accuracy_mean"].is_monotonic_decreasing
+    figures_optimizers.plot(df, tmp_path / "figure39_tuned.png")
+    _png(tmp_path / "figure39_tuned.png")
