@@ -358,8 +358,10 @@ NOTES = {
     " stopping (patience 10, best weights restored; its curves coincide with the plain run's until it"
     " stops). Train and validation both evaluated without dropout. Table: mean over seeds at the weights"
     " each run returns. The report shows the idea on a sketch; in the full run (3 seeds, 150 epochs)"
-    " dropout lowers the best validation loss a little and removes the late rise of the validation loss,"
-    " while training accuracy still reaches 100%: the accuracy gap barely shrinks.",
+    " dropout lowers the lowest validation loss a little (0.21 against 0.23) and the late rise (0.26"
+    " against 0.29 after 150 epochs), while training accuracy still reaches 100%: the accuracy gap"
+    " barely shrinks (5.9 against 6.1 points). Early stopping ends near epoch 29 and returns epoch 19's"
+    " weights, at the plain run's lowest validation loss.",
     "figure39_tuned": "Figure 3.9 (MNIST in the report) on digits with each optimizer's learning rate tuned:"
     " 64-32-10 ReLU, batches of 32, digits split 60/20/20; 11 rates from 1e-4 to 10 tried for the epochs"
     " shown (seed 0), the lowest final validation loss kept; then seeds 1-5 (weights and shuffles) scored"
