@@ -154,6 +154,16 @@ REASONS: dict[str, Text] = {
         "expected {count} predicted labels, got shape {shape}",
     ),
     "predicate_value": Text("valeur inattendue : {inner}", "unexpected value: {inner}"),
+    "largest_improvement": Text(
+        "le candidat {index} a une amélioration espérée de {ei} ; le candidat {best} a {top}",
+        "candidate {index} has expected improvement {ei}; candidate {best} has {top}",
+    ),
+    "beats_random": Text(
+        "{mean} évaluations en moyenne pour atteindre un des 3 % meilleurs candidats (essais : {runs}) ; "
+        "la recherche aléatoire en demande {random}, au plus {allowed} sont permises",
+        "{mean} evaluations on average to reach one of the best 3% candidates (runs: {runs}); random search "
+        "needs {random}, the most allowed is {allowed}",
+    ),
     "network_pair": Text(
         "fine_tune_output doit renvoyer (new_Ws, new_bs)", "fine_tune_output must return (new_Ws, new_bs)"
     ),

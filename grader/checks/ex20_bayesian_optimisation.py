@@ -15,6 +15,7 @@ import numpy as np
 
 from grader.checks import common
 from grader.checks.common import CLOSE, check
+from grader.messages import REASONS
 from grader.model import EXPECTED_KEY, Check, Comparison, Exercise, InputMaker, Inputs, Text
 
 LENGTH_SCALE = {"forrester": 0.15, "branin": 0.2}
@@ -116,7 +117,8 @@ def _largest_improvement(got: Any, expected: Any) -> tuple[bool, str]:
     top = float(ei.max())
     ok = ei[index] >= top - 1e-9 * abs(top) - 1e-15
     best = int(np.argmax(ei))
-    return ok, f"candidate {index} has expected improvement {ei[index]:.6g}; candidate {best} has {top:.6g}"
+    return ok, REASONS["largest_improvement"].en.format(index=index, ei=f"{ei[index]:.6g}", best=best,
+                                                        top=f"{top:.6g}")
 
 
 LARGEST_IMPROVEMENT = Comparison(
@@ -155,9 +157,8 @@ def _beats_random(got: Any, expected: Any) -> tuple[bool, str]:
     numbers = [_evaluations_to_reach(run, candidates, values, float(expected["target"]), budget)
                for run in got]
     mean, allowed = float(np.mean(numbers)), SHARE * float(expected["random_mean"])
-    return mean <= allowed, (f"{mean:.2f} evaluations on average to reach one of the best 3% candidates "
-                             f"(runs: {numbers}); random search needs {expected['random_mean']:.2f}, the "
-                             f"most allowed is {allowed:.2f}")
+    return mean <= allowed, REASONS["beats_random"].en.format(
+        mean=f"{mean:.2f}", runs=numbers, random=f"{expected['random_mean']:.2f}", allowed=f"{allowed:.2f}")
 
 
 BEATS_RANDOM = Comparison(

@@ -42,6 +42,9 @@ ONE_MISTAKE = {
     "ex17_learning_rate": "path_without_w0",
     "ex18_early_stopping": "patience_off_by_one",
     "ex19_dropout_training": "dropout_not_rescaled",
+    "ex20_bayesian_optimisation": "improvement_sign_flipped",
+    "ex21_random_search": "log_range_drawn_uniformly",
+    "ex22_transfer_kinds": "fine_tuning_rate_not_reduced",
 }
 # Words of one language that the other never uses; a line with two of them is in that language.
 ENGLISH = set("the expected got wrong value values of and is your with at not for to hint first shape must "
