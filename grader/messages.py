@@ -235,7 +235,7 @@ REASONS: dict[str, Text] = {
     "expected_got": Text("attendu {expected}{where}, obtenu {got}", "expected {expected}{where}, got {got}"),
 }
 
-# The speed verdict of a timing check (grader.engine.grading._timed); the clock part is optional.
+# The speed verdict of a timing check (grader.engine.timing.timed); the clock part is optional.
 SPEED = Text(
     "trop lent par rapport au noyau de référence : {student} s contre {reference} s pour la référence"
     "{clock} : {ratio}x (au plus {factor}x pour réussir)",

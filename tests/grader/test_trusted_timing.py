@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from grader.engine import grading
+from grader.engine import grading, timing
 from grader.engine.backend import load_backend
 from grader.engine.grading import Options, Pool, grade_detailed
 from grader.intake import Submission
@@ -103,7 +103,7 @@ def _race(student: FakeBox, reference: FakeBox, warmed: set | None = None,
     ex = backend.exercises[0]
     case = backend.make_case(ex, ex.checks[0], "s1")
     sub = Submission("s1", HERE, "folder")
-    return grading._timed(pool, sub, student, ex, ex.checks[0], case, 5.0)
+    return timing.timed(pool, sub, student, ex, ex.checks[0], case, 5.0)
 
 
 def test_each_timed_run_has_fresh_inputs_interleaved_and_timed_by_cpu():
