@@ -149,34 +149,12 @@ def train(
     batch_size = min(batch_size, X.shape[0])
     c = mlp.dtype.type
     losses = np.empty(epochs, dtype=np.float64)
-    if not history:
-        _cpu.train(
-            mlp.params,
-            mlp.sizes,
-            mlp.codes,
-            mlp.alphas,
-            X,
-            Y,
-            code,
-            c(_losses.BCE_EPS),
-            opt_code,
-            c(lr),
-            c(beta1),
-            c(beta2),
-            c(eps),
-            c(l2),
-            epochs,
-            batch_size,
-            np.uint32(seed),
-            losses,
-        )
-        return losses
-    if X_val is None:
+    if X_val is None:  # the plain call is the same kernel without validation, dropout or early stopping
         X_val, Y_val = X[:0], Y[:0]
     else:
         X_val = mlp._inputs(X_val)
         Y_val = mlp.targets(Y_val, X_val.shape[0])
-    stats = np.full((epochs, 4), np.nan)
+    stats = np.full((epochs, 4), np.nan) if history else np.empty((0, 4), dtype=np.float64)
     run, best = _cpu.train_history(
         mlp.params,
         mlp.sizes,
@@ -199,10 +177,12 @@ def train(
         np.uint32(seed),
         c(keep),
         patience,
-        True,
+        history,
         losses,
         stats,
     )
+    if not history:
+        return losses
     run, best = int(run), int(best)
     return TrainHistory(
         loss=losses[:run].copy(),
