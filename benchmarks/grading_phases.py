@@ -20,9 +20,14 @@ Phases:
 * ``journaling``: ``append_results`` of every record; ``reports``: ``write_reports`` of them all.
 
 Child CPU is read by the parent from ``/proc`` around each call (the child's whole process tree); a
-call that starts the child counts from zero. Numbers measured on a loaded, shared machine are not final.
+call that starts the child counts from zero. The cross-check at the end sets the table's sum beside the
+machine's busy time over the same span (``benchmarks/machine_cpu.py``, less what the machine burned idle
+just before: meaningful on an otherwise idle machine) and beside this process's rusage (exact under
+``--sandbox process``; under bubblewrap the children's CPU never reaches it). ``--first K`` grades only the
+registry's first K exercises (16: the course as issue 15 first measured it). Numbers measured on a loaded,
+shared machine are not final.
 
-    python benchmarks/grading_phases.py --copies 2 [--sandbox auto] [--json phases.json]
+    python benchmarks/grading_phases.py --copies 2 [--sandbox auto] [--first 16] [--json phases.json]
 """
 
 from __future__ import annotations
@@ -40,6 +45,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.machine_cpu import busy_seconds, idle_rate  # noqa: E402
+
 SAMPLES = ROOT / "examples" / "submissions"
 PHASES = (
     "intake",
@@ -143,6 +153,8 @@ def main() -> int:
     )
     parser.add_argument("--copies", type=int, default=2, help="copies of each sample (default 2)")
     parser.add_argument("--sandbox", choices=("auto", "bwrap", "process"), default="auto")
+    parser.add_argument("--first", type=int, default=None, metavar="K",
+                        help="grade only the registry's first K exercises (default: all)")
     parser.add_argument("--json", type=Path, default=None, help="also write the table as JSON here")
     args = parser.parse_args()
 
@@ -157,9 +169,11 @@ def main() -> int:
 
     use_secret(os.environ.get("DEEPGRADE_SECRET") or DEVELOPMENT_SECRET)  # a benchmark, not a course
     backend = load_backend()
+    exercises = list(backend.exercises)[: args.first]
     launcher, _ = bwrap.resolve(args.sandbox)
     options = Options(launcher=launcher)
-    times0 = os.times()
+    idle = idle_rate()
+    times0, busy0, run_start = os.times(), busy_seconds(), time.perf_counter()
     clock = Clock()  # the run's phases: intake, journaling, reports
     per_sample = {"perfect": Clock(), "partial": Clock()}  # the grading phases of each sample's copies
     scratch = Path(tempfile.mkdtemp(prefix="deepgrade-phases-"))
@@ -185,7 +199,7 @@ def main() -> int:
         refs: set[int] = set()
         try:
             for sub in found.submissions:
-                checks = plan([sub], backend.exercises, False)
+                checks = plan([sub], exercises, False)
                 start = len(calls)
                 t0, c0 = time.perf_counter(), time.process_time()
                 results += grade_submission(pool, sub, checks)
@@ -211,7 +225,7 @@ def main() -> int:
         tempdirs.remove(work)
         shutil.rmtree(scratch, ignore_errors=True)
 
-    times1 = os.times()
+    times1, busy = os.times(), busy_seconds() - busy0 - idle * (time.perf_counter() - run_start)
     rusage = sum(b - a for a, b in zip(times0[:4], times1[:4], strict=True))
     n, k = len(found.submissions), args.copies
     table: dict[str, dict[str, float]] = {}
@@ -230,7 +244,8 @@ def main() -> int:
             }
     totals = {col: round(sum(row[col] for row in table.values()), 3) for col in next(iter(table.values()))}
     print(
-        f"{n} submissions ({k} perfect, {k} partial), sandbox {args.sandbox}, {os.cpu_count()} CPUs, "
+        f"{n} submissions ({k} perfect, {k} partial) of {len(exercises)} exercises, sandbox {args.sandbox}, "
+        f"{os.cpu_count()} CPUs, "
         f"load average {os.getloadavg()[0]:.2f} (numbers on a loaded, shared machine are not final)"
     )
     print(
@@ -245,13 +260,15 @@ def main() -> int:
             f"{row['partial_cpu']:>13.3f}"
         )
     summed = sum(totals[c] * k for c in ("perfect_cpu", "partial_cpu"))
-    print(f"cross-check: this process and the children it reaped used {rusage:.3f} CPU s in all; the table "
-          f"sums to {summed:.3f} (the probes are not in it)")
+    print(f"cross-check: the table sums to {summed:.3f} CPU s (the probes are not in it); the machine was "
+          f"busy {busy:.3f} s beyond its idle rate ({idle:.2f} CPU s/s; probes and imports included); this "
+          f"process and the children it reaped used {rusage:.3f} s (bubblewrap's children are not in it)")
     if args.json is not None:
         args.json.write_text(
             json.dumps(
                 {
                     "submissions": n,
+                    "exercises": len(exercises),
                     "load_average": os.getloadavg()[0],
                     "per_submission": table,
                     "total": totals,

@@ -3,9 +3,11 @@ script's job: minutes)."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from benchmarks import grading_scale
+from benchmarks import grading_scale, machine_cpu
 
 
 def test_the_generated_mix_cycles_through_every_kind(tmp_path):
@@ -26,3 +28,10 @@ def test_an_unknown_mode_is_a_one_line_error(capsys):
     with pytest.raises(SystemExit):
         grading_scale.main(["--modes", "n3"])
     assert "unknown mode(s) n3" in capsys.readouterr().err
+
+
+def test_the_machine_busy_time_counts_this_process_burning_cpu():
+    before, start = machine_cpu.busy_seconds(), time.process_time()
+    while time.process_time() - start < 0.5:
+        pass
+    assert machine_cpu.busy_seconds() - before >= 0.4  # /proc/stat ticks of 10 ms, all cores together
