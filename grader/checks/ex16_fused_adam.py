@@ -12,8 +12,8 @@ from grader.checks.common import check
 from grader.model import Check, Comparison, Exercise, InputMaker, Inputs, Text
 
 ADAM_HYPERPARAMETERS = {"lr": 1e-2, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
-FUSED_ADAM_N = 2_000_000
-FUSED_ADAM_STEPS = 40
+FUSED_ADAM_N = 500_000
+FUSED_ADAM_STEPS = 20
 IN_PLACE = Comparison(kind="close", rtol=1e-10, atol=1e-12)
 
 

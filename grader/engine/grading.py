@@ -118,6 +118,7 @@ class Pool:
         self._subs: dict[str, Sandbox] = {}
         self._refs: dict[str, Sandbox] = {}
         self.warmed: set[tuple[int, str]] = set()  # (reference child's pid, target) warmed up by a race
+        self.timed_cases: dict[tuple[str, ...], tuple[dict[str, Any], Any]] = {}  # timing.run_case's
         self._scratch = tempdirs.make("ref")
         atexit.register(self.close)
 

@@ -4,17 +4,18 @@ Timing checks (``check.timing``) race the same scenario in the submission's chil
 kind serving the reference module. A warm-up call on the check's inputs (compilation) must give the correct
 value; the reference child, which serves every submission of the process, is warmed up once per child and
 target (``Pool.warmed``, keyed by its pid: a restarted child is warmed up again). Then every timed run gets
-fresh inputs, drawn from a seed derived from the secret, the student, the check's seed and the run's index,
-and its reply is judged against the value the parent computes for those inputs with the trusted reference
-module (so a result computed once cannot be replayed). Student and reference calls are interleaved (order
-alternating) ``TIMING_REPEATS`` times per round and timed by the child's CPU time as the parent measures it
-(``Reply.cpu_s``; wall time where the sandbox cannot measure it); the check passes when ``min(student) <=
-TIMING_FACTOR * min(reference)``. A ratio within a factor ``TIMING_NOISE`` of the threshold is too close to
-call under load: another round is run, up to ``TIMING_ROUNDS`` rounds, minima over all runs. The first round
-ends early when the ratio after ``TIMING_EARLY`` interleaved pairs is already outside that band (below 1.6x or
-above 2.5x for a 2x threshold: the perfect sample races at about 1.45x); a ratio inside it completes the round
-and earns the extra rounds as above, so only a clear verdict is reached on fewer runs. Numbers the child might
-report are never used.
+fresh inputs, drawn from a seed derived from the secret, the check's seed and the run's index, and its reply
+is judged against the value the parent computes for those inputs with the trusted reference module (so a
+result computed once cannot be replayed). The student is not in that seed: every submission of a run races
+on the same ``k``-th inputs, so the parent computes each expected value once per process, not once per
+student (``_run_case``). Student and reference calls are interleaved (order alternating) ``TIMING_REPEATS``
+times per round and timed by the child's CPU time as the parent measures it (``Reply.cpu_s``; wall time
+where the sandbox cannot measure it); the check passes when ``min(student) <= TIMING_FACTOR *
+min(reference)``. A ratio within a factor ``TIMING_NOISE`` of the threshold is too close to call under load:
+another round is run, up to ``TIMING_ROUNDS`` rounds, minima over all runs. The first round ends early when
+the ratio after ``TIMING_EARLY`` interleaved pairs is already outside that band (below 1.6x or above 2.5x for
+a 2x threshold); a ratio inside it completes the round and earns the extra rounds as above, so only a clear
+verdict is reached on fewer runs. Numbers the child might report are never used.
 """
 
 from __future__ import annotations
@@ -97,18 +98,24 @@ def _trusted_value(pool: Pool, exercise: Exercise, check: Check, inputs: dict[st
 
 
 def _run_case(
-    pool: Pool, sub: Submission, exercise: Exercise, check: Check, case: Any, run: int
+    pool: Pool, exercise: Exercise, check: Check, case: Any, run: int
 ) -> tuple[dict[str, Any], Any]:
     """Fresh inputs and their trusted expected value for timed run ``run``: the seed mixes the secret,
-    the student, the check's seed and the run index, so the runs differ and, without the secret, cannot
-    be predicted."""
+    the check's seed and the run index, so the runs differ and, without the secret, cannot be predicted.
+    The student is not in the seed: every submission of a grading run races on the same ``run``-th
+    inputs, so the parent computes each expected value once per process (``Pool.timed_cases``) instead
+    of once per student. No child sees another's inputs, and a child that replays one run's answer for
+    the next still fails (the next run's inputs differ)."""
     secret = getattr(pool.backend.module, "secret", lambda: "")()
-    parts = (secret, sub.id, exercise.id, check.name, str(getattr(case, "seed", 0)), str(run))
-    seed = int.from_bytes(hashlib.sha256("\x1f".join(["timed", *parts]).encode()).digest()[:8], "big")
-    inputs = dict(check.inputs(np.random.default_rng(seed)))
-    if "_expected" in inputs:
-        return inputs, inputs.pop("_expected")
-    return inputs, _trusted_value(pool, exercise, check, inputs)
+    parts = (secret, exercise.id, check.name, str(getattr(case, "seed", 0)), str(run))
+    if parts not in pool.timed_cases:
+        seed = int.from_bytes(hashlib.sha256("\x1f".join(["timed", *parts]).encode()).digest()[:8], "big")
+        inputs = dict(check.inputs(np.random.default_rng(seed)))
+        expected = inputs.pop("_expected") if "_expected" in inputs else _trusted_value(pool, exercise, check,
+                                                                                      inputs)
+        pool.timed_cases[parts] = (inputs, expected)
+    inputs, expected = pool.timed_cases[parts]
+    return copy.deepcopy(inputs), expected
 
 
 def timed(
@@ -145,7 +152,7 @@ def timed(
             run = len(student)
             if rounds == 1 and 0 < opts.timing_early <= run and _far(student, reference, factor, opts):
                 break
-            inputs, expected = _run_case(pool, sub, exercise, check, case, run)
+            inputs, expected = _run_case(pool, exercise, check, case, run)
             budget = _reply_budget(check.target, inputs, expected)
             order = ("student", "reference") if run % 2 == 0 else ("reference", "student")
             for side in order:

@@ -95,14 +95,15 @@ class FakeBox:
         return FakeReply("ok", float(n * (n - 1) / 2), duration_s=self.wall, cpu_s=cpu)
 
 
-def _race(student: FakeBox, reference: FakeBox, warmed: set | None = None,
-          **options: Any) -> tuple[Outcome, str, float]:
+def _race(student: FakeBox, reference: FakeBox, warmed: set | None = None, cases: dict | None = None,
+          student_id: str = "s1", **options: Any) -> tuple[Outcome, str, float]:
     backend = load_backend(FRESH)
     pool = SimpleNamespace(backend=backend, options=Options(**options), reference=lambda ex_id: reference,
-                           warmed=set() if warmed is None else warmed)
+                           warmed=set() if warmed is None else warmed,
+                           timed_cases={} if cases is None else cases)
     ex = backend.exercises[0]
     case = backend.make_case(ex, ex.checks[0], "s1")
-    sub = Submission("s1", HERE, "folder")
+    sub = Submission(student_id, HERE, "folder")
     return timing.timed(pool, sub, student, ex, ex.checks[0], case, 5.0)
 
 
@@ -149,6 +150,20 @@ def test_the_reference_child_is_warmed_up_once_per_child_and_target():
     reference.pid = 4343  # a restarted child: compiled nothing yet
     _race(FakeBox(cpu=0.10), reference, warmed)
     assert sum(not timed for _, _, timed in reference.calls) == 2
+
+
+def test_the_parent_computes_each_timed_runs_expected_value_once_for_all_students(monkeypatch):
+    computed = []
+    real = timing._trusted_value
+    monkeypatch.setattr(timing, "_trusted_value", lambda *a: computed.append(a[3]["n"]) or real(*a))
+    cases: dict = {}
+    boxes = [FakeBox(cpu=0.10) for _ in range(3)]
+    for i, box in enumerate(boxes):  # three students of one grading process
+        outcome, _, _ = _race(box, FakeBox(cpu=0.10), cases=cases, student_id=f"s{i}", timing_early=0)
+        assert outcome is Outcome.PASSED
+    runs = [[kw["n"] for kw, _, timed in box.calls if timed] for box in boxes]
+    assert runs[0] == runs[1] == runs[2] and len(set(runs[0])) == 5  # the k-th inputs: one per run index
+    assert sorted(computed) == sorted(runs[0])  # each expected value computed once, not once per student
 
 
 def test_without_a_cpu_measure_the_parent_wall_time_is_used():
