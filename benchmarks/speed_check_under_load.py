@@ -8,11 +8,13 @@ warm, the two interleaved), while ``--hogs`` busy processes (``while True: pass`
 
 * honest: the bundled perfect answer, one ``@njit`` loop (``examples/submissions/perfect``);
 * numpy: the vectorised NumPy step a student would write (``m[:] = b1 * m + (1 - b1) * g`` ...),
-  correct values but several passes over the arrays and temporaries.
+  correct values but several passes over the arrays and temporaries;
+* pow: one ``@njit`` loop that computes the bias corrections ``1 - beta**t`` inside the loop, for every
+  element (the mistake the check's hint names).
 
 It prints one line per grading (outcome and the engine's timing detail) and then
-``honest: k/N full speed points, numpy: j/N``. The target is N/N and 0/N. The hogs are killed at the
-end, also on error or Ctrl-C. This is a script, not a test: it takes minutes.
+``honest: k/N full speed points, numpy: j/N, pow: i/N``. The target is N/N, 0/N and 0/N. The hogs are
+killed at the end, also on error or Ctrl-C. This is a script, not a test: it takes minutes.
 """
 
 from __future__ import annotations
@@ -43,6 +45,20 @@ def adam_step_fused(w, g, m, v, t, lr, beta1, beta2, eps):
     v_hat = v / (1 - beta2**t)
     w -= lr * m_hat / (np.sqrt(v_hat) + eps)
 '''
+POW = '''"""ex16 with the bias corrections recomputed for every element: one loop, two pow per element."""
+import math
+
+from numba import njit
+
+
+@njit(error_model="numpy")
+def adam_step_fused(w, g, m, v, t, lr, beta1, beta2, eps):
+    for i in range(w.size):
+        m[i] = beta1 * m[i] + (1.0 - beta1) * g[i]
+        v[i] = beta2 * v[i] + (1.0 - beta2) * g[i] * g[i]
+        w[i] -= lr * (m[i] / (1.0 - beta1**t)) / (math.sqrt(v[i] / (1.0 - beta2**t)) + eps)
+'''
+SLOW = {"numpy": NUMPY, "pow": POW}
 
 
 def _hogs(count: int) -> list[subprocess.Popen]:
@@ -78,13 +94,13 @@ def main(argv: list[str] | None = None) -> int:
     check = next(c for c in exercise.checks if c.name == CHECK)
     scratch = Path(tempfile.mkdtemp(prefix="deepgrade-speed-"))
     subs = {}
-    for name in ("honest", "numpy"):
+    for name in ("honest", *SLOW):
         (scratch / name).mkdir()
         target = scratch / name / f"{EXERCISE}.py"
         if name == "honest":
             shutil.copyfile(HONEST, target)
         else:
-            target.write_text(NUMPY, encoding="utf-8")
+            target.write_text(SLOW[name], encoding="utf-8")
         subs[name] = Submission(name, scratch / name, "folder")
     pools = {name: Pool(backend, Options(launcher=launcher)) for name in subs}
     passed = dict.fromkeys(subs, 0)
@@ -105,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
             pool.close()
         shutil.rmtree(scratch, ignore_errors=True)
     print(f"{time.monotonic() - start:.0f} s with {args.hogs} busy processes on {os.cpu_count()} cores")
-    print(f"honest: {passed['honest']}/{args.runs} full speed points, numpy: {passed['numpy']}/{args.runs}")
+    print(f"honest: {passed['honest']}/{args.runs} full speed points, numpy: {passed['numpy']}/{args.runs}, "
+          f"pow: {passed['pow']}/{args.runs}")
     return 0
 
 
