@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kernels import _dispatch, _validate
+from kernels import _dispatch, _split_train, _validate
 from kernels import _optim_table as _table
 from kernels import losses as _losses
 from kernels.cpu import losses as _cpu_losses
@@ -155,7 +155,7 @@ def train(
         X_val = mlp._inputs(X_val)
         Y_val = mlp.targets(Y_val, X_val.shape[0])
     stats = np.full((epochs, 4), np.nan) if history else np.empty((0, 4), dtype=np.float64)
-    run, best = _cpu.train_history(
+    run, best = _split_train.train_history(
         mlp.params,
         mlp.sizes,
         mlp.codes,

@@ -167,6 +167,7 @@ def train_history(
     evaluate_each,
     losses_out,
     stats,
+    blocks,
 ):
     """:func:`train` with inverted dropout, per-epoch evaluation and early stopping (3.4.2, 3.5.3).
 
@@ -181,6 +182,10 @@ def train_history(
     ``patience``-th in a row not strictly below the best so far, and ``params`` is reset to the best
     epoch's weights (also when the epochs run out). Returns ``(epochs run, best epoch)`` (best: the last
     epoch run when there is no early stopping).
+
+    ``blocks > 1`` (see ``kernels.cpu.mlp.split_blocks``) takes the gradient of the minibatches without
+    dropout with :func:`kernels.cpu.mlp.loss_and_grad_blocks`, the batch split across threads; ``blocks == 1``
+    keeps the one-thread :func:`kernels.cpu.mlp.loss_and_grad`.
     """
     np.random.seed(seed)
     n, n_in = X.shape
@@ -204,6 +209,14 @@ def train_history(
     ahead = np.empty_like(params)
     best = params.copy()
     bc = np.empty(2, dtype=params.dtype)
+    split = blocks if blocks > 1 and keep >= 1.0 else 0
+    block_rows = (batch_size + split - 1) // split if split > 0 else 0
+    gblk = np.empty((split, params.size), dtype=params.dtype)
+    zblk = np.empty((split, block_rows * total), dtype=params.dtype)
+    ablk = np.empty_like(zblk)
+    w1blk = np.empty((split, block_rows * width), dtype=params.dtype)
+    w2blk = np.empty_like(w1blk)
+    lossk = np.empty(split, dtype=np.float64)
     stopping = patience > 0 and Xv.shape[0] > 0
     best_loss = np.inf
     best_epoch = -1
@@ -242,6 +255,24 @@ def train_history(
                     mbuf,
                     work1,
                     work2,
+                )
+            elif split > 0:
+                loss = mlp.loss_and_grad_blocks(
+                    at,
+                    grads,
+                    gblk,
+                    sizes,
+                    codes,
+                    alphas,
+                    xb,
+                    yb,
+                    loss_code,
+                    eps_loss,
+                    zblk,
+                    ablk,
+                    w1blk,
+                    w2blk,
+                    lossk,
                 )
             else:
                 loss = mlp.loss_and_grad(
@@ -337,4 +368,5 @@ def train(
         False,
         losses,
         stats,
+        1,
     )

@@ -1,0 +1,93 @@
+"""The CPU training call with the minibatch split across threads above a size threshold (issue 17 item 4).
+
+``kernels.cpu.mlp.split_blocks`` decides from the shapes whether a minibatch's gradient is taken in row
+blocks, one ``prange`` iteration each (``kernels.cpu.mlp.loss_and_grad_blocks``). Each block's matrix
+products call OpenBLAS through Numba's ``np.dot``; OpenBLAS called from two threads at once while itself
+allowed two threads oversubscribes the cores (measured on the 2-core benchmark machine: a 64-256-256-10
+gradient at batch 128 took 46-77 ms instead of 0.4 ms), so while the blocks run, the BLAS libraries are
+limited to one thread (``threadpoolctl``, a dependency of scikit-learn) and restored afterwards. Where the
+BLAS libraries cannot be found or limited, the training stays on the one-thread path.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numba
+import numpy as np
+
+from kernels.cpu import mlp as _cpu_mlp
+from kernels.cpu import train as _cpu
+
+
+@functools.cache
+def _blas_controllers() -> tuple[object, ...] | None:
+    """The loaded BLAS libraries' controllers (built once; ``None`` when threadpoolctl is missing)."""
+    try:
+        import scipy.linalg.cython_blas  # noqa: F401  (the BLAS Numba's np.dot calls: load it first)
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        return None
+    libs = tuple(c for c in ThreadpoolController().lib_controllers if c.user_api == "blas")
+    return libs or None
+
+
+@contextmanager
+def one_thread_blas(libs: tuple[object, ...]) -> Iterator[None]:
+    """Limit each BLAS library of ``libs`` to one thread inside the block (about 1 us per library)."""
+    saved = [lib.num_threads for lib in libs]
+    for lib in libs:
+        lib.set_num_threads(1)
+    try:
+        yield
+    finally:
+        for lib, n in zip(libs, saved, strict=True):
+            lib.set_num_threads(n)
+
+
+def blocks_for(sizes: np.ndarray, batch_size: int) -> int:
+    """Row blocks of each minibatch (``kernels.cpu.mlp.split_blocks`` of the batch and the widest layer),
+    1 where the BLAS libraries cannot be limited to one thread."""
+    blocks = _cpu_mlp.split_blocks(int(batch_size), int(np.max(sizes[1:])))
+    if blocks > 1 and _blas_controllers() is None:
+        return 1
+    return blocks
+
+
+def train_history(
+    params,
+    sizes,
+    codes,
+    alphas,
+    X,
+    Y,
+    Xv,
+    Yv,
+    loss_code,
+    eps_loss,
+    opt_code,
+    lr,
+    beta1,
+    beta2,
+    eps,
+    l2,
+    epochs,
+    batch_size,
+    seed,
+    keep,
+    patience,
+    evaluate_each,
+    losses_out,
+    stats,
+) -> tuple[int, int]:
+    """``kernels.cpu.train.train_history`` (same arguments) with the row blocks of :func:`blocks_for`; the
+    BLAS libraries run on one thread while a split run uses more than one Numba thread."""
+    blocks = blocks_for(sizes, batch_size)
+    args = (params, sizes, codes, alphas, X, Y, Xv, Yv, loss_code, eps_loss, opt_code, lr, beta1, beta2, eps)
+    rest = (l2, epochs, batch_size, seed, keep, patience, evaluate_each, losses_out, stats, blocks)
+    if blocks > 1 and keep >= 1.0 and numba.get_num_threads() > 1:
+        with one_thread_blas(_blas_controllers()):
+            return _cpu.train_history(*args, *rest)
+    return _cpu.train_history(*args, *rest)
