@@ -110,7 +110,8 @@ def train(
     ``kernels.optim``). Nesterov's gradient is taken at the look-ahead point. ``l2 > 0`` adds the penalty
     ``l2 sum W^2`` over the weight matrices (not the biases) to the loss and ``2 l2 W`` to their gradient.
     The optimizer state starts at zero on every call. ``target="cuda"`` trains on the GPU
-    (``kernels.cuda.train``) and writes the weights back into ``mlp``.
+    (``kernels.cuda.train``) with the same arguments, shuffles, dropout masks and history, and writes the
+    weights back into ``mlp``; every argument is checked here first, by the same functions on both targets.
 
     ``dropout_keep = p`` in ``(0, 1]`` trains with inverted dropout on every hidden layer (report 3.4.2,
     eq. 3.6; ``p`` is the keep probability, kept activations scaled by ``1 / p``, none on the input, the
@@ -124,12 +125,8 @@ def train(
         mlp, optimizer=optimizer, hp=hp, epochs=epochs, batch_size=batch_size, seed=seed, loss=loss, l2=l2
     )
     history = any(v is not None for v in (X_val, Y_val, dropout_keep, patience))
-    keep, patience = _new_settings(X_val, Y_val, dropout_keep, patience)
+    keep, stop_after = check_history_settings(X_val, Y_val, dropout_keep, patience)
     if not _dispatch.is_cpu(target):
-        if history:
-            raise ValueError(
-                "target='cuda' does not take X_val, Y_val, dropout_keep or patience yet; train on the CPU"
-            )
         extra = {"l2": l2} if l2 else {}
         return _dispatch.cuda_function("train", "train")(
             mlp,
@@ -141,6 +138,10 @@ def train(
             batch_size=batch_size,
             seed=seed,
             loss=loss,
+            X_val=X_val,
+            Y_val=Y_val,
+            dropout_keep=dropout_keep,
+            patience=patience,
         )
     if not isinstance(mlp, MLP):
         raise TypeError(f"mlp must be a kernels.mlp.MLP, got {type(mlp).__name__}")
@@ -152,8 +153,7 @@ def train(
     if X_val is None:  # the plain call is the same kernel without validation, dropout or early stopping
         X_val, Y_val = X[:0], Y[:0]
     else:
-        X_val = mlp._inputs(X_val)
-        Y_val = mlp.targets(Y_val, X_val.shape[0])
+        X_val, Y_val = validation_set(mlp, X_val, Y_val)
     stats = np.full((epochs, 4), np.nan) if history else np.empty((0, 4), dtype=np.float64)
     run, best = _split_train.train_history(
         mlp.params,
@@ -176,7 +176,7 @@ def train(
         batch_size,
         np.uint32(seed),
         c(keep),
-        patience,
+        stop_after,
         history,
         losses,
         stats,
@@ -196,8 +196,11 @@ def train(
     )
 
 
-def _new_settings(X_val: object, Y_val: object, dropout_keep: object, patience: object) -> tuple[float, int]:
-    """``(keep, patience)`` for the kernel (1.0 and 0 when not given), each checked with a one-line error."""
+def check_history_settings(
+    X_val: object, Y_val: object, dropout_keep: object, patience: object
+) -> tuple[float, int]:
+    """``(keep, patience)`` for the kernel (1.0 and 0 when not given), each checked with a one-line error;
+    the CUDA trainer (``kernels.cuda.train``) calls it too, so both targets refuse the same input alike."""
     if (X_val is None) != (Y_val is None):
         raise ValueError("X_val and Y_val go together: give both or neither")
     keep = (
@@ -211,3 +214,10 @@ def _new_settings(X_val: object, Y_val: object, dropout_keep: object, patience: 
     if X_val is None:
         raise ValueError("patience (early stopping) needs a validation set: give X_val and Y_val")
     return keep, patience
+
+
+def validation_set(mlp: MLP, X_val: np.ndarray, Y_val: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(X_val, Y_val)`` checked as the training set is (the network's dtype and width; integer labels
+    become one-hot rows), on both targets."""
+    X_val = mlp._inputs(X_val)
+    return X_val, mlp.targets(Y_val, X_val.shape[0])

@@ -18,7 +18,7 @@ if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1":
     pytest.skip("typing needs the real CUDA target, not the simulator", allow_module_level=True)
 
 import numba.cuda.dispatcher as cuda_dispatcher
-from numba.cuda import float32, float64, int64, void
+from numba.cuda import float32, float64, int64, uint8, void
 from numba.cuda.compiler import compile_cuda
 from numba.cuda.random import xoroshiro128p_type
 
@@ -64,6 +64,8 @@ def _kernels(dt):
         ("dropout mask", regularization.mask_kernel, (xoroshiro128p_type[::1], float32, v)),
         ("dropout", regularization.dropout_kernel, (v, v, dt, v)),
         ("gather rows", train.gather_rows, (m, int64[::1], int64, m)),
+        ("dropout rows", train.dropout_rows, (m, uint8[::1], int64, dt, dt, m)),
+        ("count correct", train.count_correct, (m, m, int64[::1])),
         ("copy roof", bandwidth.copy_kernel, (v, v)),
         ("adam traffic", bandwidth.adam_traffic_kernel, (v, v, v, v)),
     ]

@@ -202,7 +202,8 @@ def test_plain_call_keeps_its_array_and_float32_works(data):
         ({"patience": 2}, "needs a validation set"),
         ({"X_val": np.zeros((3, 64))}, "X_val and Y_val go together"),
         ({"X_val": np.zeros((3, 5)), "Y_val": np.zeros(3, dtype=int)}, "features"),
-        ({"dropout_keep": 0.5, "target": "cuda"}, "target='cuda' does not take"),
+        ({"dropout_keep": 1.5, "target": "cuda"}, "dropout_keep"),  # checked before dispatch, GPU or not
+        ({"patience": 2, "target": "cuda"}, "needs a validation set"),
     ],
 )
 def test_bad_new_settings_raise_one_line_errors(data, kwargs, message):
