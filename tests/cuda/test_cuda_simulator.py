@@ -29,6 +29,7 @@ def test_every_check_module_is_listed():
         "check_optim.py",
         "check_regularization.py",
         "check_train.py",
+        "check_train_history.py",
     } <= set(CHECKS)
 
 
