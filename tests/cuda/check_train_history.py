@@ -115,7 +115,8 @@ def test_keep_one_is_the_plain_run():
     hist, hist_net = kept["cuda"]
     assert isinstance(plain, np.ndarray) and isinstance(hist, type(kept["cpu"][0]))
     np.testing.assert_array_equal(hist_net.params, plain_net.params)
-    np.testing.assert_allclose(hist.loss, plain, rtol=1e-15)
+    # the loss sums end in atomic adds of block sums, whose order a real GPU may change from run to run
+    np.testing.assert_allclose(hist.loss, plain, rtol=1e-14)
     assert np.isnan(hist.val_loss).all() and np.isnan(hist.val_accuracy).all()
     np.testing.assert_allclose(plain, runs["cpu"][0], **LOSS_TOL)
 
