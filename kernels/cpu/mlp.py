@@ -150,10 +150,9 @@ def loss_and_grad_blocks(
 def split_blocks(batch: int, width: int) -> int:
     """How many row blocks :func:`loss_and_grad_blocks` gets for minibatches of ``batch`` rows of a network
     whose widest layer (after the input) has ``width`` units: ``min(MAX_BLOCKS, batch // BLOCK_ROWS)`` when
-    ``batch * width >= SPLIT_THRESHOLD``, else 1 (the one-thread :func:`loss_and_grad`). It depends on the
-    shapes only, never on the thread count, so a training run gives the same weights with 1 or 2 threads
-    (and the small nets, the grader's pretrained 64-h-10 at batch 32 among them, keep the one-thread code
-    bit for bit)."""
+    ``batch * width >= SPLIT_THRESHOLD``, else 1 (the one-thread :func:`loss_and_grad`): the small nets,
+    the grader's pretrained 64-h-10 at batch 32 among them, keep the one-thread code bit for bit. The
+    caller also caps it at the thread count (``kernels._split_train.blocks_for``)."""
     if batch * width < SPLIT_THRESHOLD:
         return 1
     return max(1, min(MAX_BLOCKS, batch // BLOCK_ROWS))
