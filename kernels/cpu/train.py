@@ -167,7 +167,11 @@ def train_history(
     evaluate_each,
     losses_out,
     stats,
-    blocks,
+    gblk,
+    zblk,
+    ablk,
+    w1blk,
+    w2blk,
 ):
     """:func:`train` with inverted dropout, per-epoch evaluation and early stopping (3.4.2, 3.5.3).
 
@@ -183,9 +187,12 @@ def train_history(
     epoch's weights (also when the epochs run out). Returns ``(epochs run, best epoch)`` (best: the last
     epoch run when there is no early stopping).
 
-    ``blocks > 1`` (see ``kernels.cpu.mlp.split_blocks``) takes the gradient of the minibatches without
-    dropout with :func:`kernels.cpu.mlp.loss_and_grad_blocks`, the batch split across threads; ``blocks == 1``
-    keeps the one-thread :func:`kernels.cpu.mlp.loss_and_grad`.
+    With ``m = gblk.shape[0] > 1`` row blocks (``kernels.cpu.mlp.split_blocks``), the gradient of each
+    minibatch without dropout is :func:`kernels.cpu.mlp.loss_and_grad_blocks`, the batch split across
+    threads, in the caller's work buffers (``gblk``: ``(m, params.size)``; ``zblk``, ``ablk``:
+    ``(m, r * sum(sizes[1:]))``; ``w1blk``, ``w2blk``: ``(m, r * max(sizes[1:]))`` with
+    ``r = ceil(batch_size / m)``; kept by the caller so that a run does not page-fault them in again); with
+    ``m <= 1`` the one-thread :func:`kernels.cpu.mlp.loss_and_grad`.
     """
     np.random.seed(seed)
     n, n_in = X.shape
@@ -209,14 +216,8 @@ def train_history(
     ahead = np.empty_like(params)
     best = params.copy()
     bc = np.empty(2, dtype=params.dtype)
-    split = blocks if blocks > 1 and keep >= 1.0 else 0
-    block_rows = (batch_size + split - 1) // split if split > 0 else 0
-    gblk = np.empty((split, params.size), dtype=params.dtype)
-    zblk = np.empty((split, block_rows * total), dtype=params.dtype)
-    ablk = np.empty_like(zblk)
-    w1blk = np.empty((split, block_rows * width), dtype=params.dtype)
-    w2blk = np.empty_like(w1blk)
-    lossk = np.empty(split, dtype=np.float64)
+    split = gblk.shape[0] > 1 and keep >= 1.0
+    lossk = np.empty(gblk.shape[0], dtype=np.float64)
     stopping = patience > 0 and Xv.shape[0] > 0
     best_loss = np.inf
     best_epoch = -1
@@ -256,7 +257,7 @@ def train_history(
                     work1,
                     work2,
                 )
-            elif split > 0:
+            elif split:
                 loss = mlp.loss_and_grad_blocks(
                     at,
                     grads,
@@ -310,6 +311,14 @@ def train_history(
     else:
         best_epoch = run - 1
     return run, best_epoch
+
+
+@kernel
+def _no_blocks(params):
+    """Empty block buffers: the one-thread gradient in :func:`train_history`."""
+    g = np.empty((0, params.size), dtype=params.dtype)
+    w = np.empty((0, 0), dtype=params.dtype)
+    return g, w, w, w, w
 
 
 @kernel
@@ -368,5 +377,5 @@ def train(
         False,
         losses,
         stats,
-        1,
+        *_no_blocks(params),
     )

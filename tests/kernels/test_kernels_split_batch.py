@@ -22,6 +22,7 @@ from kernels.train import train
 SIZES = [64, 256, 256, 10]
 ACTS = ["relu", "relu", "identity"]
 CE = cpu_losses.CODES["softmax_cross_entropy"]
+SIZES_ARR = np.array(SIZES, dtype=np.int64)
 
 
 def _data(n: int, dtype, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -77,7 +78,7 @@ def _train_kernel(net: MLP, X: np.ndarray, Y: np.ndarray, blocks: int, epochs: i
     cpu_train.train_history(
         net.params, net.sizes, net.codes, net.alphas, X, Y, X[:0], Y[:0], CE, c(1e-7),
         cpu_train.CODES[opt], c(lr), c(beta1), c(0.0), c(1.0), c(1e-4), epochs, 128, np.uint32(3), c(1.0), 0,
-        False, losses, np.empty((0, 4)), blocks,
+        False, losses, np.empty((0, 4)), *_split_train.block_buffers(net.params, net.sizes, 128, blocks),
     )  # fmt: skip
     return losses
 
@@ -110,7 +111,7 @@ def test_public_train_splits_on_two_threads_and_keeps_the_one_thread_code_on_one
     cpu_train.train_history(
         reference.params, reference.sizes, reference.codes, reference.alphas, X, Y, X[:0], Y[:0], CE,
         c(1e-7), cpu_train.SGD, c(0.1), c(0.0), c(0.0), c(1.0), c(0.0), 2, 128, np.uint32(6), c(1.0), 0,
-        False, ref_loss, np.empty((0, 4)), 1,
+        False, ref_loss, np.empty((0, 4)), *_split_train.block_buffers(reference.params, SIZES_ARR, 128, 1),
     )  # fmt: skip
     saved_threads = numba.get_num_threads()
     libs = _split_train._blas_controllers() or ()
@@ -146,3 +147,15 @@ def test_split_threshold(batch, width, blocks):
     stay on the one-thread code; 2 blocks from 128 rows when ``batch * width >= 2**14`` (before the cap at
     the thread count)."""
     assert cpu_mlp.split_blocks(batch, width) == blocks
+
+
+def test_block_buffers_are_kept_per_thread_and_replaced_when_the_shapes_change():
+    """The split run's buffers are allocated once per thread and shape (no page faults at every call)."""
+    params = np.zeros(10, dtype=np.float32)
+    sizes = np.array([3, 2, 2], dtype=np.int64)
+    first = _split_train.block_buffers(params, sizes, 128, 2)
+    assert [b.shape for b in first] == [(2, 10), (2, 64 * 4), (2, 64 * 4), (2, 64 * 2), (2, 64 * 2)]
+    assert all(a is b for a, b in zip(first, _split_train.block_buffers(params, sizes, 128, 2), strict=True))
+    other = _split_train.block_buffers(params, sizes, 129, 2)
+    assert other[1].shape == (2, 65 * 4) and other[0] is not first[0]
+    assert [b.shape for b in _split_train.block_buffers(params, sizes, 128, 1)] == [(0, 10), *[(0, 0)] * 4]
