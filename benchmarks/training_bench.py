@@ -13,10 +13,14 @@ Three tables:
   the step's shapes, fastest sample, one row per thread count); ``frac_of_gemm_roof`` = samples/s / the
   best roof, ``frac_of_gemm_roof_same_threads`` = samples/s / the roof at the peer's thread count.
   Accuracy runs (same init, same shuffles) give ``final_loss`` and ``test_accuracy`` per framework.
+  With 2+ threads each timed sample of an epoch follows ``SETTLE_S`` idle and one untimed epoch of the
+  same peer (:func:`_settled`).
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from itertools import pairwise
 
@@ -31,6 +35,23 @@ DENSE_SHAPES = ((32, 64, 32), (128, 256, 256))
 """(batch, n_in, n_out) of the first hidden layer of each benchmark net."""
 LR = 0.1
 SEED = 0
+SETTLE_S = 0.2
+
+
+def _settled(epoch: Callable[[], object]) -> Callable[[], None]:
+    """The untimed set-up of every MLP peer's samples: ``SETTLE_S`` idle, then one epoch of the peer itself.
+    The thread pools a 2-thread peer leaves behind keep spinning for about 0.1 s (OpenBLAS) and take the
+    cores from the next peer; the epoch then warms the peer's own threads and caches, as in a training run
+    of several epochs. Measured on the 2-core machine (load average 0.5-0.7), the split Numba epoch of
+    64-256-256-10 at batch 128 on 2 threads ran at 287-294k samples/s alone, 108-153k right after NumPy's
+    2-thread epoch, 267-288k with this set-up; NumPy and PyTorch at 2 threads were unchanged by it
+    (172-191k and 165-177k)."""
+
+    def setup() -> None:
+        time.sleep(SETTLE_S)
+        epoch()
+
+    return setup
 
 
 def _with_speedup(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -223,6 +244,9 @@ def run_mlp(cfg: Config) -> pd.DataFrame:
             peers.append(Peer("numba", lambda nb=nb: nb.epoch(data.X_train, data.Y_train), threads=t))
             if torch is not None:
                 peers.append(_torch_peer(torch, params, sizes, batch, data, perms, t))
+        if cfg.all_threads() > 1:  # only 2-thread peers leave pools spinning
+            for peer in peers:
+                peer.setup = _settled(peer.fn)
         df = measure(peers, cfg, extra={"net": net, "batch": batch, "n_train": n})
         roofs = gemm_roof(sizes, batch, cfg)
         roof = max(roofs.values())
