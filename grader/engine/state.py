@@ -48,6 +48,8 @@ class State:
     _pool: Pool | None = None
     _restore_sigterm: Callable[[], None] | None = None
     _graded: dict[str, CheckResult] = field(default_factory=dict)
+    _selected: dict[str, list[Planned]] | None = None  # each student's selected checks, in item order
+    _indexed: int = -1  # the number of session items that index was built from
 
     @property
     def pool(self) -> Pool:
@@ -58,9 +60,15 @@ class State:
     def result(self, planned: Planned, items: Sequence[Any]) -> CheckResult:
         """The record of ``planned``. The first item of a submission in this process grades every
         selected check of that submission (those of ``items``, the session's) with ``grade_submission``;
-        its other items take their records from that run."""
+        its other items take their records from that run. The session's items are indexed by student once
+        (scanning them for every submission cost O(submissions x items))."""
         if planned.pid not in self._graded:
-            checks = [p for p in map(planned_of, items) if p is not None and p.student == planned.student]
+            if self._selected is None or self._indexed != len(items):
+                self._selected, self._indexed = {}, len(items)
+                for p in map(planned_of, items):
+                    if p is not None:
+                        self._selected.setdefault(p.student, []).append(p)
+            checks = self._selected.get(planned.student, [])
             checks = checks if planned in checks else [planned]
             results = grade_submission(self.pool, self.submissions[planned.student], checks)
             self._graded = {p.pid: r for p, r in zip(checks, results, strict=True)}
