@@ -1,8 +1,8 @@
 """The deepgrade pytest plugin (shaped like pytest-timeout: options, configure, hooks).
 
 ``pytest -p grader.plugin --submissions DIR [-n 2]`` grades every submission of ``DIR``: the plugin points
-the session at ``grader/engine/test_submissions.py``, whose items are the registry's checks parametrised by
-submission (``-k``/``-m`` select checks; marks ``points(n)``, ``public``/``hidden``, ``timing``). The
+the session at ``grader/engine/test_submissions.py``, whose items (``CheckItem``) are the registry's checks
+for each submission (``-k``/``-m`` select checks; marks ``points(n)``, ``public``/``hidden``, ``timing``). The
 controller runs the intake once and writes it to its scratch folder; xdist workers read it from there
 (``grader.engine.state``). A submission's items stay on one worker (``grader.engine.scheduling``), whose
 first item grades them all with ``grader.engine.submission.grade_submission``. With ``--grade-cluster
@@ -110,6 +110,16 @@ def pytest_configure(config: pytest.Config) -> None:
             from grader.engine.cluster import ClusterLoop
 
             config.pluginmanager.register(ClusterLoop(config), "deepgrade-cluster")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makemodule(module_path: Path, parent: pytest.Collector) -> pytest.File | None:
+    """The grading run's file becomes its plan (``grader.engine.test_submissions.CheckFile``)."""
+    if not parent.config.option.submissions or module_path.resolve() != TEST_MODULE:
+        return None
+    from grader.engine.test_submissions import CheckFile
+
+    return CheckFile.from_parent(parent, path=module_path)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

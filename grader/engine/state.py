@@ -92,8 +92,7 @@ STATE_KEY = pytest.StashKey[State]()
 
 def planned_of(item: Any) -> Planned | None:
     """The check a grading item stands for (None for any other item)."""
-    callspec = getattr(item, "callspec", None)
-    found = callspec.params.get("planned") if callspec is not None else None
+    found = getattr(item, "planned", None)
     return found if isinstance(found, Planned) else None
 
 

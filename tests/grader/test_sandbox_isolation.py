@@ -242,13 +242,18 @@ def ok():
 
 
 def _named(tag: str) -> list[int]:
+    """Live (not zombie) processes named ``tag``: a killed helper still releasing its memory under load can
+    stay a zombie of the grading process until its next sweep; a zombie holds no memory."""
     out = []
     for name in os.listdir("/proc"):
         try:
-            if name.isdigit() and Path(f"/proc/{name}/comm").read_text().strip() == tag:
-                out.append(int(name))
+            if not name.isdigit() or Path(f"/proc/{name}/comm").read_text().strip() != tag:
+                continue
+            state = Path(f"/proc/{name}/stat").read_text().rsplit(")", 1)[1].split()[0]
         except OSError:
-            pass
+            continue
+        if state != "Z":
+            out.append(int(name))
     return out
 
 
@@ -261,7 +266,7 @@ def test_memory_split_over_forked_helpers_is_killed(tmp_path, mode):
         assert reply.status == "crashed", reply
         assert "memory limit (1024 MB) of the submission exceeded by its processes" in reply.error
         assert time.monotonic() - t0 < 15
-        wait_for(lambda: _named(tag) == [])  # killed helpers release 300 MB each before they are gone
+        wait_for(lambda: _named(tag) == [], 15.0)  # killed helpers release 300 MB each before they are gone
         assert _named(tag) == []
         assert box.call("m", "ok", {}, 20).value == 1
 
