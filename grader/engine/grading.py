@@ -238,7 +238,7 @@ def grade_detailed(pool: Pool, sub: Submission, exercise: Exercise, check: Check
         if check.timing:
             from grader.engine.timing import timed
 
-            outcome, detail, duration = timed(pool, sub, box, exercise, check, case, timeout)
+            outcome, detail, duration = timed(pool, box, exercise, check, case, timeout)
             timing = detail if "vs reference" in detail else ""
         else:
             kwargs = _inputs(case)

@@ -31,7 +31,6 @@ import numpy as np
 
 from grader import values, verdicts
 from grader.engine.grading import GraderError, Options, Pool, _call, _inputs, _reply_budget, _settled
-from grader.intake import Submission
 from grader.model import Check, Exercise, Outcome
 from grader.sandbox import Reply, Sandbox
 
@@ -119,7 +118,7 @@ def _run_case(
 
 
 def timed(
-    pool: Pool, sub: Submission, box: Sandbox, exercise: Exercise, check: Check, case: Any, timeout: float
+    pool: Pool, box: Sandbox, exercise: Exercise, check: Check, case: Any, timeout: float
 ) -> tuple[Outcome, str, float]:
     """Race the student against the reference (module docstring); ``(outcome, detail, wall seconds)``."""
     judge, opts = pool.backend.judge, pool.options
