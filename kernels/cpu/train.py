@@ -321,7 +321,6 @@ def _no_blocks(params):
     return g, w, w, w, w
 
 
-@kernel
 def train(
     params,
     sizes,
@@ -349,7 +348,10 @@ def train(
     ``2 lambda W`` for the L2 penalty ``lambda sum W^2`` on the weights (not the biases), then one fused
     optimizer step; Adam's counter ``t`` is incremented before the step. ``losses[e]`` receives the mean
     over epoch ``e`` of the minibatch losses (penalty included), weighted by minibatch size.
-    (:func:`train_history` without dropout, evaluation or early stopping.)
+    (:func:`train_history` without dropout, evaluation or early stopping.) A plain Python call of the cached
+    kernel, not a kernel itself: a cached kernel calling :func:`train_history`, which calls the ``prange``
+    gradient of ``kernels.cpu.mlp``, crashed (SIGSEGV) when loaded from Numba's on-disk cache in a second
+    process.
     """
     stats = np.empty((0, 4), dtype=np.float64)
     train_history(
