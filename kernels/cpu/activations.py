@@ -88,6 +88,34 @@ API from ``kernels.activations.PARALLEL_THRESHOLD`` elements on)."""
 
 
 @kernel
+def derivative_in_place(code, z, g, alpha):
+    """``g[i] = g[i] * f'(z[i])``: :func:`derivative` with ``out`` and ``upstream`` the same array (the MLP's
+    backward pass), the same products. Its own loop because LLVM vectorises a loop over ``out`` and
+    ``upstream`` only after a run-time check that they do not overlap, and the same array fails it: the
+    ReLU derivative of a 32 x 32 batch in place took 374 ns through :func:`derivative` (measured on the
+    2-vCPU Xeon). The identity leaves ``g`` as it is."""
+    n = z.size
+    if code == STEP:
+        for i in range(n):
+            g[i] = g[i] * r.step_grad(z[i])
+    elif code == SIGMOID:
+        for i in range(n):
+            g[i] = g[i] * r.sigmoid_grad(z[i])
+    elif code == TANH:
+        for i in range(n):
+            g[i] = g[i] * r.tanh_grad(z[i])
+    elif code == RELU:
+        for i in range(n):
+            g[i] = g[i] * r.relu_grad(z[i])
+    elif code == LEAKY_RELU:
+        for i in range(n):
+            g[i] = g[i] * r.leaky_relu_grad(z[i], alpha)
+    elif code == ELU:
+        for i in range(n):
+            g[i] = g[i] * r.elu_grad(z[i], alpha)
+
+
+@kernel
 def _row_max(x, i):
     """``max_j x[i, j]`` with four running maxima, so the comparisons overlap instead of forming one chain."""
     n = x.shape[1]
@@ -145,7 +173,7 @@ def backward2d(code, z, a, upstream, out, alpha):
     """``out = dJ/dz`` from ``upstream = dJ/da`` for a 2-D batch (2.3.4, ``delta = dJ/da * f'(z)``).
 
     For softmax the Jacobian-vector product ``out_i = a_i * (upstream_i - sum_k upstream_k a_k)``; ``out``
-    may be the same array as ``upstream``.
+    may be the same array as ``upstream`` (then :func:`derivative_in_place`, the same products).
     """
     if code == SOFTMAX:
         for i in range(a.shape[0]):
@@ -154,5 +182,8 @@ def backward2d(code, z, a, upstream, out, alpha):
                 s += upstream[i, j] * a[i, j]
             for j in range(a.shape[1]):
                 out[i, j] = a[i, j] * (upstream[i, j] - s)
+    elif out.ctypes.data == upstream.ctypes.data and out.size == upstream.size:
+        if code != IDENTITY:  # in place, the identity's derivative leaves ``out`` as it is
+            derivative_in_place(code, z.reshape(z.size), out.reshape(out.size), alpha)
     else:
         derivative(code, z.reshape(z.size), upstream.reshape(upstream.size), out.reshape(out.size), alpha)
