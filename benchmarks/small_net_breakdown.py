@@ -14,6 +14,9 @@ rows, batches of 32: 45 steps per epoch) and through the same compiled kernels t
   ``dA = delta W`` (``np.dot``), and ``db = sum_i delta_i``;
 * ``SGD step``: the optimizer's pass over the 2,410 parameters;
 * ``step, whole``: gather + ``kernels.cpu.mlp.loss_and_grad`` + the optimizer step, as the epoch runs it;
+  ``gradient, kernels.cpu.mlp``: ``loss_and_grad`` alone; ``gradient, same calls on made views``: its
+  calls in its order on views of the same flat buffers made once, so the difference of the two is what the
+  per-step views of the flat buffers cost (slices, ``reshape``, Numba's atomic reference counts);
   ``epoch / 45``: a kernel epoch (``kernels.cpu.train.train_history``) per step; ``train() / 45``: the
   public ``kernels.train.train`` call of the benchmark per step.
 
@@ -34,6 +37,7 @@ from numba import njit
 
 from benchmarks import mlp_peers as mp
 from kernels.cpu import activations as ca
+from kernels.cpu import layers as cl
 from kernels.cpu import losses as closs
 from kernels.cpu import mlp as cm
 from kernels.cpu import train as ct
@@ -43,7 +47,13 @@ BATCH = 32
 LR = 0.1
 LOOPS = 2000
 REPEATS = 9
-WHOLE = ("step, whole", "epoch / 45 (kernels.cpu.train)", "train() / 45 (public call)")
+WHOLE = (
+    "step, whole",
+    "gradient, kernels.cpu.mlp",
+    "gradient, same calls on made views",
+    "epoch / 45 (kernels.cpu.train)",
+    "train() / 45 (public call)",
+)
 """The rows that time a whole step; every other row is one part of it."""
 
 
@@ -131,6 +141,34 @@ def _whole(
     return total
 
 
+@njit
+def _gradient(params, grads, sizes, codes, alphas, X, Y, zbuf, abuf, w1, w2, loops):
+    total = 0.0
+    for _ in range(loops):
+        total += cm.loss_and_grad(
+            params, grads, sizes, codes, alphas, X, Y, closs.SOFTMAX_CE, 1e-12, zbuf, abuf, w1, w2
+        )
+    return total
+
+
+@njit
+def _gradient_on_views(
+    X, Y, W1, b1, W2, b2, z1, a1, z2, a2, d2, d1, dW1, db1, dW2, db2, codes, alphas, loops
+):
+    """The calls of ``kernels.cpu.mlp.loss_and_grad`` for 64-32-10, in its order, on views made once."""
+    total = 0.0
+    for _ in range(loops):
+        cl.dense_forward(X, W1, b1, codes[0], alphas[0], z1, a1)
+        cl.dense_forward(a1, W2, b2, codes[1], alphas[1], z2, a2)
+        total += closs.loss_and_grad(closs.SOFTMAX_CE, a2, Y, d2, 1e-12)
+        ca.backward2d(codes[1], z2, a2, d2, d2, alphas[1])
+        cl.dense_backward_params(d2, a1, dW2, db2)
+        cl.dense_backward_input(d2, W2, d1)
+        ca.backward2d(codes[0], z1, a1, d1, d1, alphas[0])
+        cl.dense_backward_params(d1, X, dW1, db1)
+    return total
+
+
 def _cases(dtype) -> tuple[list[tuple[str, object]], int]:
     """``(part, callable of one sample)`` in step order, each sample covering ``per`` steps."""
     from kernels.mlp import MLP
@@ -173,6 +211,15 @@ def _cases(dtype) -> tuple[list[tuple[str, object]], int]:
 
     def per_step(fn, *args, per=1):
         return lambda: fn(*args, LOOPS), per
+
+    def views_of(zbuf, abuf, w1, w2):
+        """The views ``kernels.cpu.mlp`` makes at every step, made once, into the same flat buffers."""
+        (W1v, b1v), (W2v, b2v) = mp.layer_views(params.copy(), SIZES)
+        (dW1v, db1v), (dW2v, db2v) = mp.layer_views(np.zeros_like(params), SIZES)
+        z1v, z2v = zbuf[: BATCH * 32].reshape(BATCH, 32), zbuf[BATCH * 32 :].reshape(BATCH, 10)
+        a1v, a2v = abuf[: BATCH * 32].reshape(BATCH, 32), abuf[BATCH * 32 :].reshape(BATCH, 10)
+        d2v, d1v = w1[: BATCH * 10].reshape(BATCH, 10), w2.reshape(BATCH, 32)
+        return W1v, b1v, W2v, b2v, z1v, a1v, z2v, a2v, d2v, d1v, dW1v, db1v, dW2v, db2v
 
     net = MLP(list(SIZES), ["relu", "identity"], dtype=dtype, seed=0)
     net.params[:] = params
@@ -254,6 +301,21 @@ def _cases(dtype) -> tuple[list[tuple[str, object]], int]:
                 s2,
                 lr,
                 bc,
+            ),
+        ),
+        (
+            "gradient, kernels.cpu.mlp",
+            per_step(_gradient, params.copy(), grads, sizes, codes, alphas, xb, yb, zbuf, abuf, w1, w2),
+        ),
+        (
+            "gradient, same calls on made views",
+            per_step(
+                _gradient_on_views,
+                xb,
+                yb,
+                *views_of(zbuf, abuf, w1, w2),
+                codes,
+                alphas,
             ),
         ),
         ("epoch / 45 (kernels.cpu.train)", (lambda: [kernel_epoch() for _ in range(20)], 20 * steps / LOOPS)),
