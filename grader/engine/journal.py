@@ -245,14 +245,15 @@ class Journal:
 
         if self.stop_reason is not None:
             return
-        results = self.pending.get(student, [])
+        # taken from pending before the write: an interrupt (SIGTERM, Ctrl-C) raised while the append
+        # fsyncs must not leave them pending, or finish() would journal them a second time
+        results = self.pending.pop(student, [])
         if not results:
             return
         try:
             append_results(self.journal, results)
         except OSError as err:
             raise self._stop(f"the journal {self.journal}", err) from None
-        self.pending.pop(student, None)
         self.results.extend(results)
         self.done_students.append(student)
         for listener in self.listeners:

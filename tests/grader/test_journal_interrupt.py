@@ -117,3 +117,30 @@ def test_append_results_cuts_back_a_failed_write(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         append_results(path, [record, record])
     assert path.read_bytes() == before
+
+
+def test_an_interrupt_during_a_journal_write_never_journals_a_submission_twice(tmp_path, monkeypatch):
+    """SIGTERM and Ctrl-C become ``KeyboardInterrupt``, raised when the append's fsync returns: the
+    submission must not stay pending, or the run's finish would append it a second time."""
+    import grader.reports as reports
+    from grader.engine.grading import Planned, failure_result
+    from grader.engine.journal import Journal
+    from grader.model import Outcome
+
+    planned = [Planned(f"s00000::ex01_add::{c}", "alice", "ex01_add", c, 1.0, False, False) for c in ("a", "b")]
+    journal_ = Journal(tmp_path, "new", "secret")
+    journal_.open()
+    journal_.expect(planned)
+    real = reports.append_results
+
+    def interrupted(path, results):
+        real(path, results)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(reports, "append_results", interrupted)
+    journal_.record(planned[0], failure_result(planned[0], Outcome.FAILED, "x"))
+    with pytest.raises(KeyboardInterrupt):
+        journal_.record(planned[1], failure_result(planned[1], Outcome.FAILED, "y"))
+    monkeypatch.setattr(reports, "append_results", real)
+    journal_.finish()
+    assert [(r["student"], r["check"]) for r in journal(tmp_path)] == [("alice", "a"), ("alice", "b")]
