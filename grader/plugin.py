@@ -1,20 +1,21 @@
 """The deepgrade pytest plugin (shaped like pytest-timeout: options, configure, hooks).
 
 ``pytest -p grader.plugin --submissions DIR [-n 2]`` grades every submission of ``DIR``: the plugin points
-the session at ``grader/engine/test_submissions.py``, whose items (``CheckItem``) are the registry's checks
-for each submission (``-k``/``-m`` select checks; marks ``points(n)``, ``public``/``hidden``, ``timing``). The
-controller runs the intake once and writes it to its scratch folder; xdist workers read it from there
-(``grader.engine.state``). A submission's items stay on one worker (``grader.engine.scheduling``), whose
-first item grades them all with ``grader.engine.submission.grade_submission``. With ``--grade-cluster
-local[:N]|tcp://HOST:PORT`` the controller instead sends one Dask task per submission
-(``grader.engine.cluster``) and feeds the records back as the items' reports.
+the session at ``grader/engine/test_submissions.py``, whose items (``SubmissionItem``) are the submissions,
+each grading its selected checks with ``grader.engine.submission.grade_submission`` (``-k``/``-m`` select
+checks, evaluated on each check by ``grader.engine.selection``; marks ``points``, ``public``/``hidden``,
+``timing``). The controller runs the intake once and writes it to its scratch folder; xdist workers read it
+from there (``grader.engine.state``); the grader's scheduler runs a submission again on another worker once
+when its worker is lost (``grader.engine.scheduling``). With ``--grade-cluster local[:N]|tcp://HOST:PORT``
+the controller instead sends one Dask task per submission (``grader.engine.cluster``) and feeds the records
+back as the items' reports.
 
-The controller collects each outcome from ``report.user_properties`` into the run's ``Journal``
-(``grader.engine.journal``: the modes ``--resume``/``--regrade``/``--fresh``, ``plan.json`` and
-``seeds.json``, one fsynced append per submission). Items that produced no record (a worker lost) are
-journaled as such, never dropped. The instructor's secret leaves the environment on the controller and
-reaches xdist workers over their channel (``workerinput``), never through an environment that ``/proc``
-shows.
+The controller collects each submission's records from its report's ``user_properties`` into the run's
+``Journal`` (``grader.engine.journal``: the modes ``--resume``/``--regrade``/``--fresh``, ``plan.json`` and
+``seeds.json``, one fsynced append per submission) and then drops them from the report. Checks that
+produced no record (a worker lost) are journaled as such, never dropped. The instructor's secret leaves
+the environment on the controller and reaches xdist workers over their channel (``workerinput``), never
+through an environment that ``/proc`` shows.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ from grader.engine.journal import (
     redact_secret,
     refusal,
 )
-from grader.engine.state import INTAKE_KEY, STATE_KEY, build_state, get_state, planned_of
+from grader.engine.selection import take_expressions
+from grader.engine.state import INTAKE_KEY, STATE_KEY, build_state, get_state
 from grader.errors import UsageError
 from grader.model import RESULT_KEY, CheckResult, Outcome
 
@@ -98,6 +100,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     if is_worker(config):
         receive_secret(config)
+    take_expressions(config)
     try:
         settings.check(config.option)
         config.stash[STATE_KEY] = build_state(config)
@@ -133,19 +136,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         tempdirs.sweep_stale()  # and a lost worker's scratch folders hold copies of students' code
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if not config.option.submissions or not config.option.resume:
-        return
-    done = done_keys(Path(config.option.grade_out) / "results.jsonl")
-    keep, drop = [], []
-    for item in items:
-        p = planned_of(item)
-        (drop if p is not None and (p.student, p.exercise, p.check) in done else keep).append(item)
-    if drop:
-        config.hook.pytest_deselected(items=drop)
-        items[:] = keep
-
-
 def receive_secret(config: pytest.Config) -> None:
     """Worker side: hold the secret the controller sent in ``workerinput`` (never the environment)."""
     from grader.seeds import use_secret
@@ -155,7 +145,8 @@ def receive_secret(config: pytest.Config) -> None:
         use_secret(value)
 
 
-def _pid(nodeid: str) -> str:
+def _key(nodeid: str) -> str:
+    """The submission key of a grading item's node id (``test_submission[s00012]``)."""
     inner = nodeid.split("[", 1)[1] if "[" in nodeid else ""
     return inner[: inner.rfind("]")] if "]" in inner else inner
 
@@ -208,20 +199,23 @@ class Collector:
         """End the run at once, keeping what was journaled (a full disk, a folder gone)."""
         pytest.exit(str(err), returncode=int(pytest.ExitCode.INTERRUPTED))
 
-    # the items to expect, from the controller's own collection or the first xdist worker's
-    def _expect(self, pids: list[str]) -> None:
+    def _checks(self, nodeid: str) -> tuple[Planned, ...]:
+        return self.state.selected(self.config).get(_key(nodeid), ())
+
+    # the checks to expect, from the controller's own collection or the first xdist worker's
+    def _expect(self, nodeids: list[str]) -> None:
         try:
-            self.journal.expect(self.state.by_pid[pid] for pid in pids if pid in self.state.by_pid)
+            self.journal.expect(p for nodeid in nodeids for p in self._checks(nodeid))
         except JournalStop as err:
             self._stopped(err)
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        self._expect([_pid(item.nodeid) for item in session.items])
+        self._expect([item.nodeid for item in session.items])
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
-        self._expect([_pid(i) for i in ids])
+        self._expect(list(ids))
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
@@ -241,12 +235,11 @@ class Collector:
         return SubmissionScheduling(config, log, self._retry, self._lost)
 
     def _retry(self, nodeid: str) -> None:
-        self.retrying.add(_pid(nodeid))
+        self.retrying.add(_key(nodeid))
 
     def _lost(self, nodeids: list[str]) -> None:
         for nodeid in nodeids:
-            planned = self.state.by_pid.get(_pid(nodeid))
-            if planned is not None:
+            for planned in self._checks(nodeid):
                 self._record(planned, None, WORKER_LOST)
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
@@ -258,23 +251,33 @@ class Collector:
             self._stopped(err)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        pid = _pid(report.nodeid)
-        planned = self.state.by_pid.get(pid)
-        if planned is None or pid in self.journal.records:
+        key, checks = _key(report.nodeid), self._checks(report.nodeid)
+        missing = [p for p in checks if p.pid not in self.journal.records]
+        if not missing:
             return
         payload = dict(report.user_properties).get(RESULT_KEY)
         if payload is not None:
             from grader.reports import from_record
 
-            self._record(planned, from_record(json.loads(payload)))
+            report.user_properties[:] = [(k, v) for k, v in report.user_properties if k != RESULT_KEY]
+            results = [from_record(json.loads(line)) for line in payload.splitlines()]
+            if len(results) == len(checks):
+                for planned, result in zip(checks, results, strict=True):
+                    self._record(planned, result)
+                return
+            why, outcome = f"grader error: {len(results)} records for {len(checks)} checks", Outcome.ERROR
         elif report.failed:
             lost = report.when not in ("setup", "call", "teardown")
-            if lost and pid in self.retrying:
-                self.retrying.discard(pid)  # the scheduler runs it again on another worker
+            if lost and key in self.retrying:
+                self.retrying.discard(key)  # the scheduler runs it again on another worker
                 return
             text = str(getattr(report, "longreprtext", "") or "").strip().splitlines()
             why = WORKER_LOST if lost else f"grader error: {text[-1] if text else report.when}"
-            self._record(planned, None, why[:300], Outcome.CRASHED if lost else Outcome.ERROR)
+            outcome = Outcome.CRASHED if lost else Outcome.ERROR
+        else:
+            return
+        for planned in missing:
+            self._record(planned, None, why[:300], outcome)
 
     def _record(self, planned: Planned, result: CheckResult | None, why: str = "",
                 outcome: Outcome = Outcome.CRASHED) -> None:
@@ -291,3 +294,12 @@ class Collector:
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         self.journal.finish()
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        chosen = self.state.selected(self.config)
+        selected = sum(map(len, chosen.values()))
+        recorded = len(self.journal.records)
+        terminalreporter.write_line(
+            f"deepgrade: {recorded - self.journal.failed_checks} of {recorded} checks passed; {selected} "
+            f"checks of {len(chosen)} submissions selected, {len(self.state.plan) - selected} left out "
+            f"(-k, -m, --resume)")

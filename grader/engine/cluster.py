@@ -24,7 +24,6 @@ import io
 import json
 import os
 import zipfile
-from collections import defaultdict
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -34,7 +33,7 @@ from grader import tempdirs
 from grader.engine.backend import load_backend
 from grader.engine.grading import Options, Planned, Pool
 from grader.engine.journal import WORKER_LOST
-from grader.engine.state import get_state, planned_of, submission_from, submission_record
+from grader.engine.state import checks_of, get_state, submission_from, submission_record
 from grader.engine.submission import grade_submission
 from grader.errors import UsageError
 from grader.model import RESULT_KEY, CheckResult, Outcome, to_json
@@ -184,16 +183,14 @@ class ClusterLoop:
         from grader.seeds import held_secret
 
         state = get_state(self.config)
-        groups: dict[str, list[pytest.Item]] = defaultdict(list)
-        for item in session.items:
-            planned = planned_of(item)
-            if planned is not None:
-                groups[planned.student].append(item)
-        local = [s for s in groups if state.submissions[s].path is None]
-        for student in local:  # nothing to run: the records say why, no sandbox starts
-            self._report(groups[student], grade_submission(state.pool, state.submissions[student],
-                                                           [planned_of(i) for i in groups[student]]))
-        remote = [s for s in groups if s not in local]
+        items = [item for item in session.items if checks_of(item)]
+        remote = []
+        for item in items:
+            sub = state.submissions[checks_of(item)[0].student]
+            if sub.path is None:  # nothing to run: the records say why, no sandbox starts
+                self._report(item, grade_submission(state.pool, sub, list(checks_of(item))))
+            else:
+                remote.append(item)
         if not remote:
             return True
         from distributed import as_completed
@@ -201,14 +198,14 @@ class ClusterLoop:
         connection, futures = _Connection(self.address), {}
         try:
             spec, secret = task_spec(state), held_secret()
-            for student in remote:
-                sub = state.submissions[student]
-                checks = [dataclasses.asdict(planned_of(i)) for i in groups[student]]
+            for item in remote:
+                sub = state.submissions[checks_of(item)[0].student]
+                checks = [dataclasses.asdict(p) for p in checks_of(item)]
                 args = (pack(sub.path), submission_record(sub), checks, spec, secret)
-                futures[connection.client.submit(grade_packed, *args, pure=False)] = student
+                futures[connection.client.submit(grade_packed, *args, pure=False)] = item
             for future in as_completed(futures):
-                student = futures.pop(future)
-                self._report(groups[student], self._results(future, groups[student]))
+                item = futures.pop(future)
+                self._report(item, self._results(future, item))
         finally:
             for future in futures:
                 future.cancel()
@@ -216,7 +213,7 @@ class ClusterLoop:
         return True
 
     @staticmethod
-    def _results(future: Any, items: list[pytest.Item]) -> list[CheckResult]:
+    def _results(future: Any, item: pytest.Item) -> list[CheckResult]:
         """The records of a finished task; a task that failed gives each check a record saying why."""
         from distributed import KilledWorker
 
@@ -229,19 +226,19 @@ class ClusterLoop:
             outcome, why = Outcome.CRASHED, WORKER_LOST
         except Exception as exc:
             outcome, why = Outcome.ERROR, " ".join(f"grader error: {type(exc).__name__}: {exc}".split())[:300]
-        return [failure_result(planned_of(i), outcome, why) for i in items]
+        return [failure_result(p, outcome, why) for p in checks_of(item)]
 
     @staticmethod
-    def _report(items: list[pytest.Item], results: list[CheckResult]) -> None:
-        """Each item's report, as if it had run here: the collector journals from it, the terminal shows
+    def _report(item: pytest.Item, results: list[CheckResult]) -> None:
+        """The item's report, as if it had run here: the collector journals from it, the terminal shows
         it and the session counts failures."""
-        for item, result in zip(items, results, strict=True):
-            passed = result.outcome is Outcome.PASSED
-            item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
-            report = pytest.TestReport(
-                item.nodeid, item.location, {k: 1 for k in item.keywords}, "passed" if passed else "failed",
-                None if passed else f"{result.outcome}: {result.reason}", "call", duration=result.duration_s,
-                user_properties=[(RESULT_KEY, to_json(result))],
-            )
-            item.ihook.pytest_runtest_logreport(report=report)
-            item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+        failed = [f"{r.exercise}::{r.check}: {r.outcome}: {r.reason}" for r in results
+                  if r.outcome is not Outcome.PASSED]
+        item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+        report = pytest.TestReport(
+            item.nodeid, item.location, {k: 1 for k in item.keywords}, "failed" if failed else "passed",
+            "\n".join(failed) or None, "call", duration=sum(r.duration_s for r in results),
+            user_properties=[(RESULT_KEY, "\n".join(to_json(r) for r in results))],
+        )
+        item.ihook.pytest_runtest_logreport(report=report)
+        item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,10 +24,8 @@ from grader import tempdirs
 from grader.engine import settings
 from grader.engine.backend import Backend, load_backend
 from grader.engine.grading import Options, Planned, Pool, plan
-from grader.engine.submission import grade_submission
 from grader.errors import UsageError
 from grader.intake import Intake, Submission, scan
-from grader.model import CheckResult
 from grader.sandbox import bwrap, procs
 
 INTAKE_KEY = "deepgrade_intake"  # in a worker's workerinput: the controller's intake.json
@@ -41,15 +39,12 @@ class State:
     submissions: dict[str, Submission]
     plan: list[Planned]
     work: Path | None  # the intake folder, owned by the controller only
-    by_pid: dict[str, Planned] = field(default_factory=dict)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     sandbox_mode: str = "auto"
     backend_spec: str | None = None  # --grader-backend: what a Dask worker loads
     _pool: Pool | None = None
     _restore_sigterm: Callable[[], None] | None = None
-    _graded: dict[str, CheckResult] = field(default_factory=dict)
-    _selected: dict[str, list[Planned]] | None = None  # each student's selected checks, in item order
-    _indexed: int = -1  # the number of session items that index was built from
+    _selected: dict[str, tuple[Planned, ...]] | None = None
 
     @property
     def pool(self) -> Pool:
@@ -57,22 +52,13 @@ class State:
             self._pool = Pool(self.backend, self.options)
         return self._pool
 
-    def result(self, planned: Planned, items: Sequence[Any]) -> CheckResult:
-        """The record of ``planned``. The first item of a submission in this process grades every
-        selected check of that submission (those of ``items``, the session's) with ``grade_submission``;
-        its other items take their records from that run. The session's items are indexed by student once
-        (scanning them for every submission cost O(submissions x items))."""
-        if planned.pid not in self._graded:
-            if self._selected is None or self._indexed != len(items):
-                self._selected, self._indexed = {}, len(items)
-                for p in map(planned_of, items):
-                    if p is not None:
-                        self._selected.setdefault(p.student, []).append(p)
-            checks = self._selected.get(planned.student, [])
-            checks = checks if planned in checks else [planned]
-            results = grade_submission(self.pool, self.submissions[planned.student], checks)
-            self._graded = {p.pid: r for p, r in zip(checks, results, strict=True)}
-        return self._graded.pop(planned.pid)
+    def selected(self, config: pytest.Config) -> dict[str, tuple[Planned, ...]]:
+        """Each submission's checks that this run grades (``grader.engine.selection``), computed once."""
+        if self._selected is None:
+            from grader.engine.selection import select
+
+            self._selected = select(self.plan, config)
+        return self._selected
 
     @property
     def intake_file(self) -> Path | None:
@@ -90,10 +76,10 @@ class State:
 STATE_KEY = pytest.StashKey[State]()
 
 
-def planned_of(item: Any) -> Planned | None:
-    """The check a grading item stands for (None for any other item)."""
-    found = getattr(item, "planned", None)
-    return found if isinstance(found, Planned) else None
+def checks_of(item: Any) -> tuple[Planned, ...]:
+    """The checks a grading item grades (empty for any other item)."""
+    found = getattr(item, "checks", ())
+    return found if isinstance(found, tuple) and all(isinstance(p, Planned) for p in found) else ()
 
 
 def _selection(values: list[str] | None, known: list[str], what: str) -> set[str] | None:
@@ -160,8 +146,8 @@ def build_state(config: pytest.Config) -> State:
                       launcher=launcher)
     subs = found.submissions
     planned = plan(subs, backend.exercises, options.public_only, students=chosen, exercise_ids=exercises)
-    return State(backend, options, {s.id: s for s in subs}, planned, work, {p.pid: p for p in planned},
-                 found.skipped, sandbox_mode=opt.grader_sandbox, backend_spec=opt.grader_backend,
+    return State(backend, options, {s.id: s for s in subs}, planned, work, found.skipped,
+                 sandbox_mode=opt.grader_sandbox, backend_spec=opt.grader_backend,
                  _restore_sigterm=restore)
 
 

@@ -230,10 +230,11 @@ def test_pytest_directly_with_selection_and_resume(tmp_path):
     rows = journal(tmp_path / "out")
     assert {(r["student"], r["check"]) for r in rows} == {("alice", "small"), ("alice", "values"),
                                                           ("alice", "scenario")}
-    assert "3 passed" in first.stdout
+    assert "1 passed" in first.stdout  # one item per submission
+    assert "deepgrade: 3 of 3 checks passed; 3 checks of 1 submissions selected, 1 left out" in first.stdout
     resumed = subprocess.run([*base, "--resume"], capture_output=True, text=True, cwd=tmp_path, timeout=200)
     assert resumed.returncode == 1, resumed.stdout[-3000:]  # the stubs fail
-    assert "3 deselected" in resumed.stdout
+    assert "deepgrade: 1 of 5 checks passed; 5 checks of 2 submissions selected, 3 left out" in resumed.stdout
     rows = journal(tmp_path / "out")
     assert len(rows) == 8 and by_student(rows) == {"alice": FULL, "stubs": 0.0}
 
@@ -282,22 +283,19 @@ def test_timing_is_measured_by_the_parent_against_the_reference(tmp_path):
     assert wrong["outcome"] == "failed" and "vs reference" not in wrong["reason"]
 
 
-def test_each_submission_runs_on_one_worker(tmp_path):
-    """The grader's scheduler keeps a submission's checks on one xdist worker (one child per submission)
-    from the opaque key in the ids, with plain ``-n 2``: no ``--dist loadgroup``, which pytest 9.2 broke
-    silently (pytest-xdist issue 1386: the checks were spread over both workers)."""
+def test_each_submission_is_one_item_graded_once_under_xdist(tmp_path):
+    """A submission is one pytest item (its checks graded in one child), keyed by an opaque id, run once by
+    one of the xdist workers with plain ``-n 2``; its records are all journaled."""
     subs = build(tmp_path / "subs", ["alice", "stubs"])
     cmd = [sys.executable, "-m", "pytest", "-p", "grader.plugin", "--submissions", str(subs),
            "--grader-backend", STANDIN, "--grade-out", str(tmp_path / "out"), "-v", "-p", "no:cacheprovider",
            "-n", "2"]
     run = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=200)
-    workers: dict[str, set[str]] = {}
-    for line in run.stdout.splitlines():
-        if line.startswith("[gw") and "test_check[" in line:
-            key = line.split("test_check[", 1)[1].split("::", 1)[0]
-            workers.setdefault(key, set()).add(line.split("]", 1)[0])
-    assert set(workers) == {"s00000", "s00001"}, run.stdout[-3000:]  # opaque keys of alice and stubs
-    assert all(len(w) == 1 for w in workers.values()), workers
+    ran = [line.split("test_submission[", 1)[1].split("]", 1)[0] for line in run.stdout.splitlines()
+           if line.startswith("[gw") and "test_submission[" in line]
+    assert sorted(ran) == ["s00000", "s00001"], run.stdout[-3000:]  # opaque keys of alice and stubs
+    rows = journal(tmp_path / "out")
+    assert len(rows) == 8 and by_student(rows) == {"alice": FULL, "stubs": 0.0}
 
 
 # A pytest plugin (``-p dg_count``, loaded by the controller and by every xdist worker) that logs each
@@ -367,8 +365,26 @@ def test_pytest_with_k_grades_like_the_cli(tmp_path):
     direct = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=300,
                             env={**env(), "PYTEST_ADDOPTS": ""})
     assert direct.returncode == 1, direct.stdout[-3000:]  # the stubs and the liar fail
-    assert "6 deselected" in direct.stdout
+    assert "6 left out" in direct.stdout
     records = _records(tmp_path / "pytest")
     assert records == _records(tmp_path / "cli")
     assert {(r[0], r[2]) for r in records} == {(s, c) for s in ("alice", "stubs", "liar")
                                                for c in ("small", "values")}
+
+
+def test_k_and_m_select_checks_and_a_bad_expression_is_one_line(tmp_path):
+    """``-k``/``-m`` choose checks inside each submission's item (never whole submissions by a check's
+    name); a malformed expression is pytest's one-line usage error."""
+    subs = build(tmp_path / "subs", ["alice", "stubs"])
+    base = [sys.executable, "-m", "pytest", "-p", "grader.plugin", "--submissions", str(subs),
+            "--grader-backend", STANDIN, "--grade-out", str(tmp_path / "out"), "-q", "-p", "no:cacheprovider"]
+    run = subprocess.run([*base, "-k", "values and not s00000", "-m", "not hidden"], capture_output=True,
+                         text=True, cwd=tmp_path, timeout=200)
+    assert run.returncode == 1, run.stdout[-3000:]
+    assert {(r["student"], r["check"]) for r in journal(tmp_path / "out")} == {("stubs", "values")}
+    assert "1 of 1 checks not passed" in run.stdout, run.stdout
+    assert "ex02_sigmoid::values: not_implemented" in run.stdout
+    bad = subprocess.run([*base, "-k", "values and ("], capture_output=True, text=True, cwd=tmp_path,
+                         timeout=200)
+    assert bad.returncode == 4 and "Wrong expression passed to '-k'" in bad.stderr
+    assert "Traceback" not in bad.stderr and len(bad.stderr.strip().splitlines()) == 1, bad.stderr

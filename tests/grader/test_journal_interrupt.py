@@ -127,7 +127,8 @@ def test_an_interrupt_during_a_journal_write_never_journals_a_submission_twice(t
     from grader.engine.journal import Journal
     from grader.model import Outcome
 
-    planned = [Planned(f"s00000::ex01_add::{c}", "alice", "ex01_add", c, 1.0, False, False) for c in ("a", "b")]
+    planned = [Planned(f"s00000::ex01_add::{c}", "alice", "ex01_add", c, 1.0, False, False)
+               for c in ("a", "b")]
     journal_ = Journal(tmp_path, "new", "secret")
     journal_.open()
     journal_.expect(planned)
