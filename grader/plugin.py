@@ -180,10 +180,6 @@ class Collector:
         return self.journal.listeners
 
     @property
-    def results(self) -> list[CheckResult]:
-        return self.journal.results
-
-    @property
     def stop_reason(self) -> str | None:
         return self.journal.stop_reason
 
@@ -299,7 +295,8 @@ class Collector:
         chosen = self.state.selected(self.config)
         selected = sum(map(len, chosen.values()))
         recorded = len(self.journal.records)
+        passed = "" if self.config.option.collectonly else (
+            f"{recorded - self.journal.failed_checks} of {recorded} checks passed; ")
         terminalreporter.write_line(
-            f"deepgrade: {recorded - self.journal.failed_checks} of {recorded} checks passed; {selected} "
-            f"checks of {len(chosen)} submissions selected, {len(self.state.plan) - selected} left out "
-            f"(-k, -m, --resume)")
+            f"deepgrade: {passed}{selected} checks of {len(chosen)} submissions selected, "
+            f"{len(self.state.plan) - selected} left out (-k, -m, --resume)")

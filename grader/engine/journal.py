@@ -153,9 +153,8 @@ class Journal:
         self.out, self.mode, self.secret = Path(out), mode, secret
         self.journal = self.out / JOURNAL_NAME
         self.expected: dict[str, set[str]] = {}
-        self.records: dict[str, CheckResult] = {}
+        self.records: set[str] = set()  # the pids recorded (the records are in the journal)
         self.pending: dict[str, list[CheckResult]] = defaultdict(list)
-        self.results: list[CheckResult] = []
         self.failed_checks = 0
         self.done_students: list[str] = []
         self.listeners: list[Any] = []
@@ -229,11 +228,11 @@ class Journal:
         if planned.pid in self.records:
             return
         result = redact_secret(result)
-        self.records[planned.pid] = result
+        self.records.add(planned.pid)
         self.pending[planned.student].append(result)
         self.failed_checks += result.outcome is not Outcome.PASSED
         expected = self.expected.get(planned.student)
-        if expected is not None and expected <= self.records.keys():
+        if expected is not None and expected <= self.records:
             self.flush(planned.student)
 
     def lost(self, planned: Planned, reason: str = WORKER_LOST) -> None:
@@ -254,7 +253,6 @@ class Journal:
             append_results(self.journal, results)
         except OSError as err:
             raise self._stop(f"the journal {self.journal}", err) from None
-        self.results.extend(results)
         self.done_students.append(student)
         for listener in self.listeners:
             listener.update(self)

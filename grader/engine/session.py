@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,18 +20,17 @@ import pytest
 from grader import plugin
 from grader.engine import settings
 from grader.engine.journal import Journal
-from grader.model import CheckResult
 
 SCRUBBED = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTHONPATH")
 
 
 @dataclass
 class Outcome:
-    """What a session produced: pytest's exit code, every record it journaled, whether it was
-    interrupted (Ctrl-C, SIGTERM) and why it stopped early (a journal write that failed), if it did."""
+    """What a session produced: pytest's exit code, whether it was interrupted (Ctrl-C, SIGTERM) and why
+    it stopped early (a journal write that failed), if it did. The records are in the journal, which the
+    reports read (none is kept in memory: a MOOC's run holds millions)."""
 
     exit_code: int
-    results: list[CheckResult] = field(default_factory=list)
     interrupted: bool = False
     stop_reason: str | None = None
 
@@ -143,4 +142,4 @@ def run(args: Sequence[str], *, progress: bool = False) -> Outcome:
     collector = hook.collector
     if collector is None:
         return Outcome(int(code))
-    return Outcome(int(code), list(collector.results), collector.interrupted, collector.stop_reason)
+    return Outcome(int(code), collector.interrupted, collector.stop_reason)
