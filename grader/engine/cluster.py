@@ -6,8 +6,11 @@ submission with something to grade travels to a worker as bytes (a zip of the fo
 workers need no shared file system) with its planned checks, the run's settings and the instructor's
 secret as task arguments (never an environment variable of the scheduler or the workers); the worker runs
 ``grade_submission`` (``grader.engine.submission``) in its own sandbox children and returns the records
-as JSON lines. The controller turns each submission's records into its items' reports as the future
-completes, so the journal, the progress bar and the reports are those of a local run.
+as JSON lines. The controller turns each submission's records into its item's report as the future
+completes, so the journal, the progress bar and the reports are those of a local run. At most ``WINDOW``
+tasks (or 4 per worker thread; ``DEEPGRADE_CLUSTER_WINDOW`` sets another number) are in flight: each
+submission is zipped when a slot frees, so neither the client nor the scheduler holds a MOOC's
+submissions at once.
 
 A worker that dies mid-task (killed, out of memory) has its task run again on another worker
 ``RETRIES`` time(s) (the scheduler's ``distributed.scheduler.allowed-failures``, set for a local cluster;
@@ -39,6 +42,8 @@ from grader.errors import UsageError
 from grader.model import RESULT_KEY, CheckResult, Outcome, to_json
 
 RETRIES = 1  # runs again of a task whose worker died, before its submission is recorded lost
+WINDOW = 64  # tasks in flight at least (4 per worker thread when there are more): zips are made as it goes
+WINDOW_VARIABLE = "DEEPGRADE_CLUSTER_WINDOW"  # the controller's setting of the window, a number >= 1
 INSTALL = "--cluster needs Dask: pip install 'deepgrade[cluster]' (dask[distributed])"
 
 
@@ -173,6 +178,10 @@ class ClusterLoop:
         except UsageError as err:
             raise pytest.UsageError(str(err)) from None
         self.config = config
+        text = os.environ.get(WINDOW_VARIABLE, "").strip()
+        if text and not (text.isdigit() and int(text) >= 1):
+            raise pytest.UsageError(f"{WINDOW_VARIABLE} expects a number of tasks >= 1, got {text!r}")
+        self.window = int(text) if text else None
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> bool:
@@ -198,14 +207,28 @@ class ClusterLoop:
         connection, futures = _Connection(self.address), {}
         try:
             spec, secret = task_spec(state), held_secret()
-            for item in remote:
+            todo = iter(remote)
+
+            def submit_next() -> Any:
+                item = next(todo, None)
+                if item is None:
+                    return None
                 sub = state.submissions[checks_of(item)[0].student]
                 checks = [dataclasses.asdict(p) for p in checks_of(item)]
                 args = (pack(sub.path), submission_record(sub), checks, spec, secret)
-                futures[connection.client.submit(grade_packed, *args, pure=False)] = item
-            for future in as_completed(futures):
+                future = connection.client.submit(grade_packed, *args, pure=False)
+                futures[future] = item
+                return future
+
+            window = self.window or max(WINDOW, 4 * sum(connection.client.nthreads().values()))
+            started = [f for f in (submit_next() for _ in range(window)) if f is not None]
+            done = as_completed(started)
+            for future in done:
                 item = futures.pop(future)
                 self._report(item, self._results(future, item))
+                following = submit_next()
+                if following is not None:
+                    done.add(following)
         finally:
             for future in futures:
                 future.cancel()

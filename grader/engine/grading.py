@@ -49,9 +49,11 @@ class Options:
     launcher: Callable[[Path, int], Sequence[str]] | None = None  # e.g. grader.sandbox.bwrap.launcher()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Planned:
-    """One pytest item: a check of an exercise for a submission. ``pid`` is its pytest id."""
+    """One check of an exercise for a submission, as planned. ``pid`` (``s00012::ex02_sigmoid::values``)
+    names it in every process of a run; a run plans one per check of every submission (slots: no
+    ``__dict__`` per check)."""
 
     pid: str
     student: str

@@ -144,8 +144,9 @@ def test_a_dask_worker_killed_while_it_grades_changes_no_report(tmp_path):
 
     out = tmp_path / "out"
     cmd = command(subs, out, "--dev-secret", "--cluster", "local:2", "--sandbox", "process")
+    # two tasks in flight: the others are zipped and sent as slots free, the victim's retry included
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
-                            env=environment())
+                            env={**environment(), "DEEPGRADE_CLUSTER_WINDOW": "2"})
     killed: list[int] = []
     try:
         deadline = time.monotonic() + 300
