@@ -220,10 +220,15 @@ def test_one_worker_gives_the_same_results(big_run, tmp_path):
     assert key(journal(tmp_path / "out")) == key(journal(base / "out"))
 
 
+def direct_pytest(subs: Path, out: Path) -> list[str]:
+    """``pytest -p grader.plugin`` on ``subs`` with the stand-in registry, quiet, journal in ``out``."""
+    return [sys.executable, "-m", "pytest", "-p", "grader.plugin", "--submissions", str(subs),
+            "--grader-backend", STANDIN, "--grade-out", str(out), "-q", "-p", "no:cacheprovider"]
+
+
 def test_pytest_directly_with_selection_and_resume(tmp_path):
     subs = build(tmp_path / "subs", ["alice", "stubs"])
-    base = [sys.executable, "-m", "pytest", "-p", "grader.plugin", "--submissions", str(subs),
-            "--grader-backend", STANDIN, "--grade-out", str(tmp_path / "out"), "-q", "-p", "no:cacheprovider"]
+    base = direct_pytest(subs, tmp_path / "out")
     first = subprocess.run([*base, "--grade-student", "alice", "-m", "public"], capture_output=True,
                            text=True, cwd=tmp_path, timeout=200)
     assert first.returncode == 0, first.stdout[-3000:]
@@ -376,8 +381,7 @@ def test_k_and_m_select_checks_and_a_bad_expression_is_one_line(tmp_path):
     """``-k``/``-m`` choose checks inside each submission's item (never whole submissions by a check's
     name); a malformed expression is pytest's one-line usage error."""
     subs = build(tmp_path / "subs", ["alice", "stubs"])
-    base = [sys.executable, "-m", "pytest", "-p", "grader.plugin", "--submissions", str(subs),
-            "--grader-backend", STANDIN, "--grade-out", str(tmp_path / "out"), "-q", "-p", "no:cacheprovider"]
+    base = direct_pytest(subs, tmp_path / "out")
     run = subprocess.run([*base, "-k", "values and not s00000", "-m", "not hidden"], capture_output=True,
                          text=True, cwd=tmp_path, timeout=200)
     assert run.returncode == 1, run.stdout[-3000:]
