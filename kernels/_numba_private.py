@@ -5,9 +5,20 @@ signature and the CPU; not on the functions it calls, nor on the decorator's fla
 *callee* changed (a rule in ``kernels/rules.py``) would load stale machine code, and two dispatchers of one
 function that differ only in ``parallel=`` would share one entry (the serial code would load for the
 parallel kernel). :func:`cached_njit` fixes both by adding a tag (a hash of the kernels' sources and the
-flags) to the key. That needs two private corners of Numba, used here and nowhere else:
+flags) to the key.
 
-* ``numba.core.caching.FunctionCache._index_key(self, sig, codegen)``, overridden in a subclass;
+Numba's cache is also not safe across processes (numba issue 4807): saving an entry reads the index, picks
+the first free data file name, writes the index, then the data file, so two processes compiling different
+signatures of one kernel at once (two xdist workers, two grading workers on a cold cache) can both pick
+``name.1.nbc``; the index then names one signature's machine code for the other's, and every later process
+loads it (seen here as a crash in a call to address 0 that lasted until the cache files were deleted).
+The cache of :func:`cached_njit` takes an exclusive ``flock`` on ``<index>.lock`` beside the index while it
+saves and a shared one while it loads, so an index and its data files always change together.
+
+That needs private corners of Numba, used here and nowhere else:
+
+* ``numba.core.caching.FunctionCache._index_key(self, sig, codegen)``, overridden in a subclass, and its
+  ``load_overload``/``save_overload`` wrapped; ``_cache_path`` and ``_cache_file._index_name`` name the lock;
 * ``Dispatcher._cache``, the attribute where ``Dispatcher.enable_caching`` puts its ``FunctionCache``.
 
 Both were checked on the Numba versions of :data:`VERIFIED` (``tests/kernels/test_kernels_jit.py`` edits a
@@ -18,9 +29,12 @@ on-disk cache (``cache=False``): correct, only slower to start.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
 import re
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numba
 from numba import njit
@@ -48,8 +62,9 @@ def unsupported_reason(version: str = numba.__version__) -> str | None:
         from numba.core.caching import FunctionCache
     except ImportError as exc:
         return f"numba.core.caching.FunctionCache cannot be imported ({exc})"
-    if not callable(getattr(FunctionCache, "_index_key", None)):
-        return "numba.core.caching.FunctionCache has no _index_key"
+    for name in ("_index_key", "load_overload", "save_overload"):
+        if not callable(getattr(FunctionCache, name, None)):
+            return f"numba.core.caching.FunctionCache has no {name}"
     probe = njit(lambda: None)
     if not hasattr(probe, "_cache") or not hasattr(probe, "enable_caching"):
         return "numba dispatchers have no _cache attribute"
@@ -67,14 +82,46 @@ if REASON is not None:
     )
 
 
+def lock_path(cache: object) -> str | None:
+    """The lock file beside a ``FunctionCache``'s index (None when the attributes are missing)."""
+    folder = getattr(cache, "_cache_path", None)
+    index = getattr(getattr(cache, "_cache_file", None), "_index_name", None)
+    return None if folder is None or index is None else os.path.join(folder, f"{index}.lock")
+
+
+@contextlib.contextmanager
+def _locked(path: str | None, exclusive: bool) -> Iterator[None]:
+    """An ``flock`` on ``path`` (exclusive or shared) for the block; none where the file cannot be opened
+    (a read-only cache folder: Numba then saves nothing anyway)."""
+    fd = -1
+    if path is not None:
+        with contextlib.suppress(OSError):
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        if fd >= 0:
+            fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        yield
+    finally:
+        if fd >= 0:
+            os.close(fd)
+
+
 def _tagged_cache(fn: Callable[..., object], tag: str) -> object:
     from numba.core.caching import FunctionCache
 
     class TaggedCache(FunctionCache):
-        """Numba's function cache with ``tag`` added to the index key."""
+        """Numba's function cache with ``tag`` added to the index key, loads and saves under a lock."""
 
         def _index_key(self, sig, codegen):
             return (*super()._index_key(sig, codegen), tag)
+
+        def load_overload(self, sig, target_context):
+            with _locked(lock_path(self), exclusive=False):
+                return super().load_overload(sig, target_context)
+
+        def save_overload(self, sig, data):
+            with _locked(lock_path(self), exclusive=True):
+                super().save_overload(sig, data)
 
     return TaggedCache(fn)
 

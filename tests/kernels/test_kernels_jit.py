@@ -122,3 +122,49 @@ def test_without_the_private_api_kernels_run_uncached_after_one_warning(package_
     assert out["J"] == 2.5 and out["w"] == [0.5, 0.5]
     assert out["quadratic"] == out["sgd"] == [0, 1]
     assert not list(package_copy.rglob("*.nbi")), "a kernel was cached on disk"
+
+
+_SAVER = """
+import sys
+import numpy as np
+from kernels._numba_private import lock_path
+from kernels.cpu import optim
+print(lock_path(optim.sgd._cache), flush=True)
+sys.stdin.readline()
+w = np.ones(4)
+optim.sgd(w, np.ones(4), 0.5)
+print(w[0], flush=True)
+"""
+
+
+def test_a_cache_entry_is_saved_only_under_the_index_lock(package_copy):
+    """Two processes saving entries of one kernel at once could pair one signature's index entry with
+    another's machine code (numba issue 4807; seen here as a crash that lasted until the cache was
+    deleted): loads and saves wait for the ``flock`` beside the index that another process holds."""
+    import fcntl
+    import time
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_")}
+    env.update(PYTHONPATH=str(package_copy), NUMBA_CACHE_DIR=str(package_copy / "cache"))
+    child = subprocess.Popen([sys.executable, "-c", _SAVER], cwd=package_copy, env=env, text=True,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        lock = Path(child.stdout.readline().strip())
+        assert lock.name.endswith(".nbi.lock") and "sgd" in lock.name, lock
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        with lock.open("a") as held:
+            fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+            child.stdin.write("go\n")
+            child.stdin.flush()
+            deadline = time.monotonic() + 8  # without the lock, sgd compiles and saves in about 1 s
+            while time.monotonic() < deadline and child.poll() is None:
+                time.sleep(0.2)
+            assert child.poll() is None, child.stderr.read()[-3000:]
+            assert not list(lock.parent.glob("*sgd*.nbc")), "saved while another process held the lock"
+        out, err = child.communicate(timeout=120)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert child.returncode == 0, err[-3000:]
+    assert out.strip().splitlines()[-1] == "0.5"
+    assert list(lock.parent.glob("*sgd*.nbc")), "not saved once the lock was free"
