@@ -50,6 +50,19 @@ def parallel_kernel(fn: Callable[..., object]) -> Callable[..., object]:
     return cached_njit(fn, _SOURCES_HASH, error_model="numpy", parallel=True)
 
 
+def inner_parallel_kernel(fn: Callable[..., object]) -> Callable[..., object]:
+    """Decorator of a ``prange`` kernel called from other (cached) kernels: compiled, never cached on disk.
+
+    A cached kernel compiled in a process that had *loaded* such a callee from Numba's disk cache saves an
+    entry that crashes (SIGSEGV, a call to address 0) in every later process that loads it: measured here
+    with ``kernels.cpu.train.train_history`` calling ``kernels.cpu.mlp.loss_and_grad_blocks``, deterministic
+    once the callee's entry came from an earlier process (the pattern of numba issue 8578, still open). With
+    the callee uncached, the caller is always compiled together with it; it is compiled only when its
+    caller is, so it costs nothing once the caller's entry is on disk
+    (``tests/kernels/test_kernels_jit.py``)."""
+    return njit(error_model="numpy", parallel=True)(fn)
+
+
 def serial_and_parallel(fn: Callable[..., object]) -> tuple[Callable[..., object], Callable[..., object]]:
     """``(kernel(fn), parallel_kernel(fn))`` of one loop written with ``prange`` (a ``range`` in the serial
     one): the two differ in their cache keys, so neither loads the other's code."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from numba import prange
 
-from kernels._jit import kernel, parallel_kernel
+from kernels._jit import inner_parallel_kernel, kernel
 from kernels.cpu import activations, layers, losses
 
 
@@ -107,7 +107,7 @@ def _block_sum(grads, gblk, m, batch):
                 grads[j] += g[j] * share
 
 
-@parallel_kernel
+@inner_parallel_kernel
 def loss_and_grad_blocks(
     params, grads, gblk, sizes, codes, alphas, X, Y, loss_code, eps, zblk, ablk, w1blk, w2blk, lossk
 ):

@@ -168,3 +168,43 @@ def test_a_cache_entry_is_saved_only_under_the_index_lock(package_copy):
     assert child.returncode == 0, err[-3000:]
     assert out.strip().splitlines()[-1] == "0.5"
     assert list(lock.parent.glob("*sgd*.nbc")), "not saved once the lock was free"
+
+
+_TRAINER = """
+import json
+import numpy as np
+from kernels.cpu import train as cpu
+from kernels.cpu.activations import CODES
+from kernels.cpu.losses import CODES as LOSSES
+rng = np.random.default_rng(0)
+X = rng.standard_normal((13, 5)); Y = np.eye(3)[rng.integers(0, 3, 13)]
+params = rng.standard_normal(5 * 6 + 6 + 6 * 3 + 3)
+losses = np.zeros(2)
+cpu.train(params, np.array((5, 6, 3)), np.array([CODES["tanh"], CODES["identity"]]), np.zeros(2), X, Y,
+          LOSSES["softmax_cross_entropy"], 1e-7, cpu.CODES["adam"], 0.05, 0.9, 0.999, 1e-8, 0.0, 2, 5, 3,
+          losses)
+print(json.dumps({"losses": list(losses), "hits": sum(cpu.train_history.stats.cache_hits.values())}))
+"""
+
+
+def _train_in_copy(root: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_")}
+    env.update(PYTHONPATH=str(root), NUMBA_CACHE_DIR=str(root / "cache"))
+    proc = subprocess.run([sys.executable, "-X", "faulthandler", "-c", _TRAINER], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, f"exit {proc.returncode}: {proc.stderr[-1500:]}"
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+def test_the_trainer_compiled_beside_a_cached_parallel_callee_loads_in_a_later_process(package_copy):
+    """``train_history`` compiled in a process that loaded its ``prange`` callee from the disk cache saved an
+    entry that crashed (SIGSEGV) in every later process: the callee is never cached, so it cannot be."""
+    first = _train_in_copy(package_copy)  # compiles and caches everything
+    for entry in (package_copy / "cache").rglob("train.train_history-*"):
+        entry.unlink()
+    again = _train_in_copy(package_copy)  # compiles train_history, loads its callees
+    assert again["hits"] == 0
+    loaded = _train_in_copy(package_copy)  # loads train_history: crashed here with a cached callee
+    assert loaded["hits"] == 1
+    assert first["losses"] == again["losses"] == loaded["losses"]
