@@ -51,6 +51,68 @@ def like(name: str, a: object, ref_name: str, ref: np.ndarray, *, writeable: boo
     return a
 
 
+def flat_group(
+    first: object, others: tuple[object, ...], names: tuple[str, ...], writeable: tuple[bool, ...]
+) -> tuple[np.ndarray, ...]:
+    """The flat views of ``(first, *others)``: ``first`` checked as :func:`float_array` (writeable), each
+    of ``others`` as :func:`like` ``first`` (writeable where ``writeable`` says); else raise naming the first
+    problem (``names`` names them all, ``first`` first).
+
+    One call for the arrays of an optimizer step, costing a few attribute reads per array in the common
+    case: one dtype, equal shapes and equal strides (so C-contiguous like ``first``)."""
+    if type(first) is np.ndarray:
+        dtype, shape, strides, flags = first.dtype, first.shape, first.strides, first.flags
+        if (dtype is _F32 or dtype is _F64) and flags.c_contiguous and flags.writeable and first.size:
+            for a, write in zip(others, writeable, strict=False):  # strict costs 0.1 us; sized by the caller
+                if not (
+                    type(a) is np.ndarray
+                    and a.dtype is dtype
+                    and a.strides == strides
+                    and a.shape == shape
+                    and (not write or a.flags.writeable)
+                ):
+                    break
+            else:
+                if first.ndim == 1:
+                    return (first, *others)
+                return (first.reshape(-1), *[a.reshape(-1) for a in others])
+    float_array(names[0], first, writeable=True)
+    pairs = zip(names[1:], others, writeable, strict=True)
+    return (flat(first), *[flat(like(n, a, names[0], first, writeable=w)) for n, a, w in pairs])
+
+
+def same_dtype_2d(a: object, b: object) -> bool:
+    """True if ``a`` and ``b`` are non-empty C-contiguous 2-D ndarrays of one float dtype (a fast test: on
+    False, :func:`float_array` and the caller's checks name the problem)."""
+    if type(a) is np.ndarray and type(b) is np.ndarray:
+        dtype = a.dtype
+        return (
+            (dtype is _F32 or dtype is _F64)
+            and b.dtype is dtype
+            and a.ndim == 2 == b.ndim
+            and a.flags.c_contiguous
+            and b.flags.c_contiguous
+            and a.size > 0
+            and b.size > 0
+        )
+    return False
+
+
+_SCALARS: dict[tuple[float, np.dtype], np.generic] = {}
+
+
+def scalar(x: float, dtype: np.dtype) -> np.generic:
+    """The checked float ``x`` as a NumPy scalar of ``dtype`` (remembered: a conversion costs more than the
+    look-up, and the values are few: activation slopes, dropout probabilities)."""
+    key = (x, dtype)
+    value = _SCALARS.get(key)
+    if value is None:
+        if len(_SCALARS) > 4096:
+            _SCALARS.clear()
+        value = _SCALARS[key] = dtype.type(x)
+    return value
+
+
 def output(out: object, ref_name: str, ref: np.ndarray) -> np.ndarray:
     """A new array like ``ref`` when ``out`` is None, else ``out`` checked to match ``ref``."""
     if out is None:

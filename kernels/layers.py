@@ -20,8 +20,15 @@ from kernels.rules import DEFAULT_ALPHA
 LAYER_ACTIVATIONS = ("identity", "step", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softmax")
 
 
+_DEFAULT_CODES = {n: (_acts.CODES[n], float(DEFAULT_ALPHA.get(n, 0.0))) for n in LAYER_ACTIVATIONS}
+
+
 def activation_code(name: object, alpha: object = None) -> tuple[int, float]:
     """Integer code and ``alpha`` of a layer activation (``alpha`` defaults: Leaky ReLU 0.01, ELU 1.0)."""
+    if alpha is None and type(name) is str:
+        known = _DEFAULT_CODES.get(name)
+        if known is not None:
+            return known
     if name not in LAYER_ACTIVATIONS:
         raise ValueError(f"unknown layer activation {name!r}; expected one of {LAYER_ACTIVATIONS}")
     if alpha is None:
@@ -54,13 +61,15 @@ def dense_forward(
     if not _dispatch.is_cpu(target):
         hp = {} if alpha is None else {"alpha": alpha_value}
         return _dispatch.cuda_function("layers", "dense_forward")(a_prev, W, b, activation, **hp)
-    _check_weights(a_prev, W)
+    if not _validate.same_dtype_2d(a_prev, W) or W.shape[1] != a_prev.shape[1]:
+        _check_weights(a_prev, W)
     _validate.float_array("b", b, ndim=1)
-    if b.dtype != W.dtype or b.shape != (W.shape[0],):
+    dtype = W.dtype
+    if b.dtype is not dtype or b.shape != (W.shape[0],):
         raise ValueError(f"b must have shape ({W.shape[0]},) and dtype {W.dtype}, got {b.shape} {b.dtype}")
-    z = np.empty((a_prev.shape[0], W.shape[0]), dtype=W.dtype)
-    a = np.empty_like(z)
-    _cpu.dense_forward(a_prev, W, b, code, W.dtype.type(alpha_value), z, a)
+    shape = (a_prev.shape[0], W.shape[0])
+    z, a = np.empty(shape, dtype=dtype), np.empty(shape, dtype=dtype)
+    _cpu.dense_forward(a_prev, W, b, code, _validate.scalar(alpha_value, dtype), z, a)
     return a, z
 
 
@@ -71,16 +80,16 @@ def dense_backward(
     ``dA_prev = delta W``."""
     if not _dispatch.is_cpu(target):
         return _dispatch.cuda_function("layers", "dense_backward")(delta, a_prev, W)
-    _check_weights(a_prev, W)
+    if not _validate.same_dtype_2d(a_prev, W) or W.shape[1] != a_prev.shape[1]:
+        _check_weights(a_prev, W)
     _validate.float_array("delta", delta, ndim=2)
-    if delta.dtype != W.dtype or delta.shape != (a_prev.shape[0], W.shape[0]):
+    if delta.dtype is not W.dtype or delta.shape != (a_prev.shape[0], W.shape[0]):
         raise ValueError(
             f"delta must have shape {(a_prev.shape[0], W.shape[0])} and dtype {W.dtype}, "
             f"got {delta.shape} {delta.dtype}"
         )
-    dW = np.empty_like(W)
-    db = np.empty(W.shape[0], dtype=W.dtype)
-    da_prev = np.empty_like(a_prev)
+    dtype = W.dtype
+    dW, db, da_prev = np.empty(W.shape, dtype), np.empty(W.shape[0], dtype), np.empty(a_prev.shape, dtype)
     _cpu.dense_backward_params(delta, a_prev, dW, db)
     _cpu.dense_backward_input(delta, W, da_prev)
     return dW, db, da_prev

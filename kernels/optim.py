@@ -77,23 +77,41 @@ def _launch(
 
 
 def _bind(spec: _table.Optimizer) -> Callable[..., None]:
-    """:func:`step` on the optimizer ``spec``, its kernels and state keys bound once: the body of every
-    named step (one Python frame between the caller and the compiled kernel besides the checks)."""
-    serial, prange_kernel = _KERNELS[spec.name]
+    """The step of optimizer ``spec`` with its kernels bound once: ``bound(w, g, state, values, parallel,
+    target)``, ``values`` its hyperparameters checked, in kernel order. Every named step (which checks
+    them) and :func:`step` end here; Adam runs ``adam_counted``, which computes its bias corrections from
+    the step count."""
+    counted = spec.counted
+    serial, prange_kernel = _kernels("adam_counted") if counted else _KERNELS[spec.name]
     keys = spec.state
-    like, flat, prepare = _validate.like, _validate.flat, _table.prepare
+    names = ("w", spec.grad, *keys)
+    writeable = (False, *(True for _ in keys))
+    single = len(keys) == 1
+    rounded, rounded_to, flat_group = _table.ROUNDED, _table.rounded_to, _validate.flat_group
 
-    def bound(w, g, state, /, *, target="cpu", parallel=None, **hp):
-        call = prepare(spec, state, hp)
+    def bound(w, g, state, values, parallel, target, /):
+        if type(state) is not dict:
+            _table.check_state(spec, state)
+        try:
+            others = (g, state[keys[0]]) if single else (g, *[state[key] for key in keys])
+        except KeyError:
+            _table.check_state(spec, state)
+            raise
         if target != "cpu" and not _dispatch.is_cpu(target):
-            return _dispatch.cuda_function("optim", "step")(spec.name, w, g, state, **call.keywords())
-        _validate.float_array("w", w, writeable=True)
-        views = [flat(like(key, state[key], "w", w, writeable=True)) for key in keys]
+            hp = dict(zip(spec.names, values, strict=True))
+            return _dispatch.cuda_function("optim", "step")(spec.name, w, g, state, **hp)
+        views = flat_group(w, others, names, writeable)
         if parallel is None:
             parallel = w.size >= PARALLEL_THRESHOLD
         kernel = prange_kernel if parallel else serial
-        kernel(flat(w), flat(like("g", g, "w", w)), *views, *call.scalars(w.dtype))
-        call.done(state)
+        scalar_type = w.dtype.type
+        scalars = rounded.get((values, scalar_type)) or rounded_to(values, scalar_type)
+        if counted:
+            t = spec.next_count(state)
+            kernel(*views, *scalars, t)
+            state["t"] = t
+        else:
+            kernel(*views, *scalars)
         return None
 
     return bound
@@ -119,7 +137,8 @@ def step(
     ``kernels.cuda.optim.step`` with the checked hyperparameters, defaults filled in. Every argument is
     checked before any kernel runs, whatever the target.
     """
-    return _BOUND[_table.lookup(name).name](w, g, state, target=target, parallel=parallel, **hp)
+    spec = _table.lookup(name)
+    return _BOUND[spec.name](w, g, state, spec.checked(hp), parallel, target)
 
 
 def nesterov_lookahead(

@@ -13,7 +13,6 @@ it.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 
 import numpy as np
@@ -136,7 +135,16 @@ def nesterov_lookahead(w, state: dict, *, out=None, **hp: float):
     return _arrays.finish(od, out, on_device)
 
 
-_steps = _table.named_steps(lambda spec: functools.partial(_step, spec, _KERNELS[spec.name]), __name__, {})
+def _bind(spec: _table.Optimizer):
+    kernel = _KERNELS[spec.name]
+
+    def bound(w, g, state, values, /):
+        _step(spec, kernel, w, g, state, **dict(zip(spec.names, values, strict=True)))
+
+    return bound
+
+
+_steps = _table.named_steps(_bind, __name__, {})
 sgd_step, momentum_step, nesterov_step, adagrad_step, rmsprop_step, adam_step = _steps
 
 

@@ -68,3 +68,27 @@ def test_bad_keywords_and_states_get_one_line_errors():
     with pytest.raises(ValueError, match=r"beta2 must be < 1\.0"):
         optim.step("adam", w, w.copy(), adam, lr=0.1, beta2=1.0)
     optim.adam_step(w, w.copy(), {**adam, "t": np.int64(4)}, lr=0.1)  # a NumPy step counter is an int
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_adam_counted_kernel_equals_the_python_bias_corrections(dtype, parallel):
+    """``adam_step`` runs ``adam_counted``, which computes ``1 - beta^t`` in Numba; the table's
+    ``Call.scalars`` computes them in Python (the CUDA driver's way). Bit for bit over 60 steps, at odd
+    betas where a float32 rounding of the corrections would show."""
+    from kernels.cpu import optim as cpu
+
+    rng = np.random.default_rng(11)
+    w0 = rng.normal(size=300).astype(dtype)
+    grads = rng.normal(size=(60, 300)).astype(dtype)
+    hp = {"lr": 0.01, "beta1": 0.87, "beta2": 0.9931, "eps": 1e-7}
+    public, by_hand = w0.copy(), w0.copy()
+    state, m, v = optim.init_state("adam", public), np.zeros_like(w0), np.zeros_like(w0)
+    spec = optim._table.OPTIMIZERS["adam"]
+    kernel = cpu.adam_parallel if parallel else cpu.adam
+    for t, g in enumerate(grads, start=1):
+        optim.adam_step(public, g, state, parallel=parallel, **hp)
+        call = optim._table.Call(spec, spec.checked(hp), t)
+        kernel(by_hand, g, m, v, *call.scalars(np.dtype(dtype)))
+    assert state["t"] == 60
+    assert np.array_equal(public, by_hand) and np.array_equal(state["m"], m) and np.array_equal(state["v"], v)
