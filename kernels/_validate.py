@@ -104,6 +104,8 @@ _SCALARS: dict[tuple[float, np.dtype], np.generic] = {}
 def scalar(x: float, dtype: np.dtype) -> np.generic:
     """The checked float ``x`` as a NumPy scalar of ``dtype`` (remembered: a conversion costs more than the
     look-up, and the values are few: activation slopes, dropout probabilities)."""
+    if not x:  # 0.0 and -0.0 are one key: convert them as they are
+        return dtype.type(x)
     key = (x, dtype)
     value = _SCALARS.get(key)
     if value is None:

@@ -57,7 +57,7 @@ def forward(
     _validate.float_array("z", z)
     out = _validate.output(out, "z", z)
     kernel = _cpu.forward_parallel if z.size >= PARALLEL_THRESHOLD else _cpu.forward
-    kernel(code, _validate.flat(z), _validate.flat(out), z.dtype.type(alpha))
+    kernel(code, _validate.flat(z), _validate.flat(out), _validate.scalar(alpha, z.dtype))
     return out
 
 
@@ -89,7 +89,7 @@ def backward(
     else:
         up = _validate.flat(_validate.like("upstream", upstream, "z", z))
     kernel = _cpu.derivative_parallel if z.size >= PARALLEL_THRESHOLD else _cpu.derivative
-    kernel(code, zf, up, of, z.dtype.type(alpha))
+    kernel(code, zf, up, of, _validate.scalar(alpha, z.dtype))
     return out
 
 

@@ -67,7 +67,7 @@ def binary_cross_entropy(
     if not _dispatch.is_cpu(target):
         return _dispatch.cuda_function("losses", "binary_cross_entropy")(p, y, eps=eps)
     a, b, grad, grad2 = _pair(p, y, ("p", "y"))
-    return float(_cpu.binary_cross_entropy(a, b, grad2, a.dtype.type(eps))), grad
+    return float(_cpu.binary_cross_entropy(a, b, grad2, _validate.scalar(eps, a.dtype))), grad
 
 
 def one_hot(labels: np.ndarray, classes: int, dtype: np.dtype | type = np.float64) -> np.ndarray:

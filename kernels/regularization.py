@@ -36,7 +36,7 @@ def l2_penalty(w: np.ndarray, lam: float, *, target: str = "cpu") -> float:
     if not _dispatch.is_cpu(target):
         return _dispatch.cuda_function("regularization", "l2_penalty")(w, lam)
     _validate.float_array("w", w)
-    return float(_cpu.l2_penalty(_validate.flat(w), w.dtype.type(lam)))
+    return float(_cpu.l2_penalty(_validate.flat(w), _validate.scalar(lam, w.dtype)))
 
 
 def l2_grad(g: np.ndarray, w: np.ndarray, lam: float, *, target: str = "cpu") -> None:
@@ -46,7 +46,7 @@ def l2_grad(g: np.ndarray, w: np.ndarray, lam: float, *, target: str = "cpu") ->
         return _dispatch.cuda_function("regularization", "l2_grad")(g, w, lam)
     _validate.float_array("w", w)
     _validate.like("g", g, "w", w, writeable=True)
-    _cpu.l2_grad(_validate.flat(g), _validate.flat(w), w.dtype.type(lam))
+    _cpu.l2_grad(_validate.flat(g), _validate.flat(w), _validate.scalar(lam, w.dtype))
     return None
 
 
@@ -75,7 +75,8 @@ def _apply(
     _validate.float_array(name, h)
     _validate.like("mask", mask, name, h)
     out = _validate.output(out, name, h)
-    _cpu.dropout_apply(_validate.flat(h), _validate.flat(mask), h.dtype.type(p), _validate.flat(out))
+    keep = _validate.scalar(p, h.dtype)
+    _cpu.dropout_apply(_validate.flat(h), _validate.flat(mask), keep, _validate.flat(out))
     return out
 
 
