@@ -24,13 +24,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import cuda, njit
+from numba import cuda
 
+from kernels._jit import kernel
 from kernels.cuda import _arrays, config, device, layers, losses, optim, regularization
 from kernels.cuda import activations as _acts
 
 
-@njit(cache=True)
+@kernel
 def _permutations(n, epochs, seed):
     np.random.seed(seed)
     out = np.empty((epochs, n), dtype=np.int64)
@@ -45,12 +46,12 @@ def permutations(n: int, epochs: int, seed: int) -> np.ndarray:
     return _permutations(n, epochs, seed)
 
 
-@njit(cache=True)
+@kernel
 def _seed_stream(seed):
     np.random.seed(seed)
 
 
-@njit(cache=True)
+@kernel
 def _epoch_stream(n, batch, hidden, keep, masks):
     order = np.random.permutation(n)
     if keep < 1.0:
