@@ -2,11 +2,12 @@
 
 Every step updates ``w`` and the ``state`` arrays in place and returns None. Each optimizer is a row of
 ``kernels._optim_table`` (state keys, hyperparameters with their defaults and bounds, kernels); every
-named step (``sgd_step``, ..., ``adam_step``, made from the table) and every target goes through the one
-validated :func:`step`. ``w`` may have any shape (C-contiguous, float32 or float64); ``g`` and the state
-arrays have its shape and dtype. Hyperparameters are cast to ``w``'s dtype. ``parallel=None`` picks the
-``prange`` kernel from ``PARALLEL_THRESHOLD`` elements on; True/False forces it. NaN or inf in ``g``
-propagates to the elements it touches (``kernels.check_finite`` raises on them; ``docs/CONVENTIONS.md``).
+named step (``sgd_step``, ..., ``adam_step``, generated from the table) and :func:`step` end in one
+validated body per optimizer, whatever the target (``_bind``). ``w`` may have any shape (C-contiguous,
+float32 or float64); ``g`` and the state arrays have its shape and dtype. Hyperparameters are cast to
+``w``'s dtype. ``parallel=None`` picks the ``prange`` kernel from ``PARALLEL_THRESHOLD`` elements on;
+True/False forces it. NaN or inf in ``g`` propagates to the elements it touches (``kernels.check_finite``
+raises on them; ``docs/CONVENTIONS.md``).
 
 Conventions (the report's; ``docs/CONVENTIONS.md`` maps them to PyTorch):
 momentum ``v = beta v + (1 - beta) g; w -= eta v``; Nesterov takes its gradient at the look-ahead point
