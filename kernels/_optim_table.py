@@ -335,7 +335,8 @@ def named_step(
         spec.checked({**{k: v for k, v in given.items() if v is not _REQUIRED}, **unknown})
 
     namespace["_reject"] = reject
-    exec(source, namespace)  # the source is built above from the table's identifiers only
+    # the source is built above from the table's identifiers only; tracebacks name the generated step
+    exec(compile(source, f"<{module}.{spec.name}_step, generated>", "exec"), namespace)
     named = namespace[f"{spec.name}_step"]
     p = inspect.Parameter
     arrays = ("w", grad, "state") if spec.state else ("w", grad)
