@@ -209,13 +209,16 @@ costs more than finding them here."""
 
 
 def rounded_to(values: tuple[float, ...], scalar_type: type) -> tuple:
-    """The checked hyperparameters ``values`` rounded to ``scalar_type`` (``np.float32``/``np.float64``)."""
+    """The checked hyperparameters ``values`` rounded to ``scalar_type`` (``np.float32``/``np.float64``),
+    remembered in :data:`ROUNDED` unless one is a zero (``0.0 == -0.0``: one key would serve both signs)."""
     key = (values, scalar_type)
     rounded = ROUNDED.get(key)
     if rounded is None:
-        if len(ROUNDED) > 4096:  # a long search over hyperparameters: start again
-            ROUNDED.clear()
-        rounded = ROUNDED[key] = tuple(map(scalar_type, values))
+        rounded = tuple(map(scalar_type, values))
+        if 0.0 not in values:
+            if len(ROUNDED) > 4096:  # a long search over hyperparameters: start again
+                ROUNDED.clear()
+            ROUNDED[key] = rounded
     return rounded
 
 

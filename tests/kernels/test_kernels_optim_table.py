@@ -92,3 +92,13 @@ def test_adam_counted_kernel_equals_the_python_bias_corrections(dtype, parallel)
         kernel(by_hand, g, m, v, *call.scalars(np.dtype(dtype)))
     assert state["t"] == 60
     assert np.array_equal(public, by_hand) and np.array_equal(state["m"], m) and np.array_equal(state["v"], v)
+
+
+def test_a_negative_zero_hyperparameter_is_not_served_the_positive_ones_rounding():
+    """The rounded-hyperparameter cache keys tuples, and ``0.0 == -0.0``: a step with ``lr=-0.0`` after
+    one with ``lr=0.0`` must still subtract ``-0.0 * g``, which turns ``w = -0.0`` into ``+0.0``."""
+    w, g = np.zeros(1), np.ones(1)
+    optim.sgd_step(w, g, lr=0.0)
+    w[:] = -0.0
+    optim.sgd_step(w, g, lr=-0.0)
+    assert np.signbit(w[0]) == np.signbit(np.float64(-0.0) - np.float64(-0.0) * 1.0)
