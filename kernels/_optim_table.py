@@ -131,11 +131,17 @@ class Optimizer:
         if not self.counted:
             return None
         t = state.get("t")
-        if type(t) is int and t >= 0:
+        if type(t) is int and 0 <= t < _MAX_COUNT:
             return t + 1
-        if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or t < 0:
-            raise ValueError(f"state['t'] must be a non-negative int (the step counter), got {t!r}")
+        if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or not 0 <= t < _MAX_COUNT:
+            raise ValueError(
+                f"state['t'] must be a non-negative int below 2**63 - 1 (the step counter), got {t!r}"
+            )
         return int(t) + 1
+
+
+_MAX_COUNT = 2**63 - 1
+"""The counted kernels take the new step count as a 64-bit integer."""
 
 
 OPTIMIZERS: dict[str, Optimizer] = {

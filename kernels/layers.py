@@ -65,7 +65,7 @@ def dense_forward(
         _check_weights(a_prev, W)
     _validate.float_array("b", b, ndim=1)
     dtype = W.dtype
-    if b.dtype is not dtype or b.shape != (W.shape[0],):
+    if (b.dtype is not dtype and b.dtype != dtype) or b.shape != (W.shape[0],):  # `is`: the fast test
         raise ValueError(f"b must have shape ({W.shape[0]},) and dtype {W.dtype}, got {b.shape} {b.dtype}")
     shape = (a_prev.shape[0], W.shape[0])
     z, a = np.empty(shape, dtype=dtype), np.empty(shape, dtype=dtype)
@@ -83,9 +83,10 @@ def dense_backward(
     if not _validate.same_dtype_2d(a_prev, W) or W.shape[1] != a_prev.shape[1]:
         _check_weights(a_prev, W)
     _validate.float_array("delta", delta, ndim=2)
-    if delta.dtype is not W.dtype or delta.shape != (a_prev.shape[0], W.shape[0]):
+    expected = (a_prev.shape[0], W.shape[0])
+    if (delta.dtype is not W.dtype and delta.dtype != W.dtype) or delta.shape != expected:
         raise ValueError(
-            f"delta must have shape {(a_prev.shape[0], W.shape[0])} and dtype {W.dtype}, "
+            f"delta must have shape {expected} and dtype {W.dtype}, "
             f"got {delta.shape} {delta.dtype}"
         )
     dtype = W.dtype

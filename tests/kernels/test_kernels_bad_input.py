@@ -141,3 +141,37 @@ def test_import_kernels_is_lazy():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "adam" in out.stdout
+
+
+def test_arrays_that_went_through_pickle_are_accepted():
+    """An unpickled array has a dtype object of its own (equal to NumPy's float64, not the same object):
+    the fast dtype tests by identity must fall back to equality (the layers refused such a ``b`` once)."""
+    import pickle
+
+    def thawed(a):
+        return pickle.loads(pickle.dumps(a))
+
+    rng = np.random.default_rng(0)
+    a, W, b = rng.normal(size=(4, 3)), rng.normal(size=(2, 3)), rng.normal(size=2)
+    assert thawed(b).dtype is not b.dtype
+    for args in ((thawed(a), W, b), (a, thawed(W), b), (a, W, thawed(b))):
+        _, z = layers.dense_forward(*args, "tanh")
+        np.testing.assert_allclose(z, a @ W.T + b, rtol=1e-12)
+    delta = rng.normal(size=(4, 2))
+    for args in ((thawed(delta), a, W), (delta, thawed(a), W), (delta, a, thawed(W))):
+        dW, db, da = layers.dense_backward(*args)
+        np.testing.assert_allclose(dW, delta.T @ a, rtol=1e-12)
+        np.testing.assert_allclose(db, delta.sum(axis=0), rtol=1e-12)
+        np.testing.assert_allclose(da, delta @ W, rtol=1e-12)
+    w, g = thawed(np.ones(3)), thawed(np.full(3, 0.5))
+    state = {"m": thawed(np.zeros(3)), "v": np.zeros(3), "t": 0}
+    optim.adam_step(w, g, state, lr=0.1)
+    assert state["t"] == 1 and np.all(w < 1)
+
+
+def test_a_step_counter_beyond_64_bits_is_a_one_line_error():
+    w = np.ones(3)
+    state = {**optim.init_state("adam", w), "t": 2**63 - 1}
+    with pytest.raises(ValueError, match=r"state\['t'\] must be a non-negative int below 2\*\*63 - 1"):
+        optim.adam_step(w, np.ones(3), state, lr=0.1)
+    assert state["t"] == 2**63 - 1 and np.all(w == 1)
