@@ -281,13 +281,21 @@ def check_state(spec: Optimizer, state: object) -> None:
             raise ValueError(f"state has no {key!r}; create it with init_state()")
 
 
+Body = tuple[str, dict[str, object]]
+"""The end of a generated named step: its source (indented by four spaces) and the names it uses."""
+
+
 def named_steps(
-    bind: Callable[[Optimizer], Callable[..., None]], module: str, extra: Mapping[str, object]
+    body: Callable[[Optimizer], Body], module: str, extra: Mapping[str, object]
 ) -> tuple[Callable[..., None], ...]:
     """``(sgd_step, ..., adam_step)`` of ``module``, in the order of :data:`NAMES`, each made by
-    :func:`named_step` around ``bind(spec)``, the module's step bound to that optimizer and its kernels
-    (so that a named step looks nothing up by name)."""
-    return tuple(named_step(spec, bind(spec), module, extra) for spec in OPTIMIZERS.values())
+    :func:`named_step` with ``body(spec)``, the module's step for that optimizer."""
+    return tuple(named_step(spec, body(spec), module, extra) for spec in OPTIMIZERS.values())
+
+
+def calling(bound: Callable[..., None]) -> Body:
+    """The body that calls ``bound(w, g, state, values)`` (the checked hyperparameters in kernel order)."""
+    return "    return _bound(w, g, state, _values)\n", {"_bound": bound}
 
 
 _REQUIRED = object()
@@ -295,19 +303,20 @@ _REQUIRED = object()
 
 
 def named_step(
-    spec: Optimizer, bound: Callable[..., None], module: str, extra: Mapping[str, object]
+    spec: Optimizer, body: Body, module: str, extra: Mapping[str, object]
 ) -> Callable[..., None]:
-    """``<name>_step(w, g, state, /, *, lr, <hyperparameters>, <extra>)``: checks the hyperparameters and
-    calls ``bound(w, g, state, (lr, <hyperparameters>), <extra>)`` with them in kernel order; ``state`` is
-    left out (``{}`` is passed) for an optimizer that has none; ``spec``'s formula is the docstring.
+    """``<name>_step(w, g, state, /, *, lr, <hyperparameters>, <extra>)``: checks the hyperparameters,
+    binds ``_values`` to them in kernel order (and ``state`` to ``{}`` for an optimizer without state,
+    whose step takes none), then runs ``body`` (its source and the names it uses: :func:`calling`, or a
+    whole step: ``kernels.optim``). ``spec``'s formula is the docstring; the signature shows the defaults
+    and calls the gradient ``spec.grad``.
 
     The function is generated from source, as :mod:`dataclasses` makes ``__init__``: real keyword
     parameters, each tested inline against its bounds (``type(lr) is float and 0.0 <= lr <= max``), cost
-    0.1 us where a ``**hp`` dictionary checked key by key cost 0.75 (measured), a third of what a step on a
-    small vector cost besides its kernel. Anything else (an int, a bad value) takes
-    :meth:`Optimizer.checked_values`; an unknown keyword or a missing ``lr`` raises
-    :meth:`Optimizer.checked`'s one-line errors."""
-    grad = spec.grad
+    0.1 us where a ``**hp`` dictionary checked key by key cost 0.75 (measured); with the body written
+    inline too, a step on a small vector pays no other Python call but its checks' fallbacks. Anything
+    else (an int, a bad value) takes :meth:`Optimizer.checked_values`; an unknown keyword or a missing
+    ``lr`` raises :meth:`Optimizer.checked`'s one-line errors."""
     names = [h.name for h in spec.hyper]
     hyper = [f"{h.name}={'_required' if h.default is None else f'_default_{h.name}'}" for h in spec.hyper]
     options = [f"{k}=_extra_{k}" for k in extra]
@@ -319,19 +328,21 @@ def named_step(
         f"{'<' if h.high_open else '<='} _high_{h.name}"
         for h in spec.hyper
     )
+    tail, used = body
     source = (
-        f"def {spec.name}_step(w, {grad}, {'state, ' if spec.state else ''}/, *, "
+        f"def {spec.name}_step(w, g, {'state, ' if spec.state else ''}/, *, "
         f"{', '.join([*hyper, *options])}, **unknown):\n"
         f"    if unknown{missing}:\n"
         f"        _reject({{{given}}}, unknown)\n"
         f"    if not ({fast}):\n"
         f"        ({values}) = _checked(({values}))\n"
-        f"    return _bound(w, {grad}, {'state' if spec.state else '{}'}, "
-        f"({values}){''.join(f', {k}' for k in extra)})\n"
+        f"    _values = ({values})\n"
+        f"{'' if spec.state else '    state = {}' + chr(10)}"
+        f"{tail}"
     )
     big = sys.float_info.max
     namespace: dict[str, object] = {
-        "_bound": bound,
+        **used,
         "_required": _REQUIRED,
         "_checked": spec.checked_values,
         **{f"_default_{h.name}": h.default for h in spec.hyper if h.default is not None},
@@ -344,11 +355,11 @@ def named_step(
         spec.checked({**{k: v for k, v in given.items() if v is not _REQUIRED}, **unknown})
 
     namespace["_reject"] = reject
-    # the source is built above from the table's identifiers only; tracebacks name the generated step
+    # the source is built from the table's identifiers only; tracebacks name the generated step
     exec(compile(source, f"<{module}.{spec.name}_step, generated>", "exec"), namespace)
     named = namespace[f"{spec.name}_step"]
     p = inspect.Parameter
-    arrays = ("w", grad, "state") if spec.state else ("w", grad)
+    arrays = ("w", spec.grad, "state") if spec.state else ("w", spec.grad)
     keywords = [(h.name, p.empty if h.default is None else h.default) for h in spec.hyper]
     named.__signature__ = inspect.Signature(
         [p(a, p.POSITIONAL_ONLY) for a in arrays]

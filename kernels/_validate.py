@@ -10,6 +10,8 @@ FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 _F32, _F64 = FLOAT_DTYPES
+F32, F64 = FLOAT_DTYPES
+"""NumPy's own float32 and float64 dtype objects, for identity tests on a fast path."""
 
 
 def float_array(name: str, a: object, *, ndim: int | None = None, writeable: bool = False) -> np.ndarray:
@@ -58,8 +60,9 @@ def flat_group(
     of ``others`` as :func:`like` ``first`` (writeable where ``writeable`` says); else raise naming the first
     problem (``names`` names them all, ``first`` first).
 
-    One call for the arrays of an optimizer step, costing a few attribute reads per array in the common
-    case: one dtype, equal shapes and equal strides (so C-contiguous like ``first``)."""
+    The fallback of the optimizer steps' inline test (``kernels.optim``): either it raises, or the arrays
+    were fine in a way that test does not see (an unpickled array's dtype is equal to NumPy's own but not
+    the same object; a 1-sized dimension may have any stride)."""
     if type(first) is np.ndarray:
         dtype, shape, strides, flags = first.dtype, first.shape, first.strides, first.flags
         if (dtype is _F32 or dtype is _F64) and flags.c_contiguous and flags.writeable and first.size:
@@ -81,32 +84,13 @@ def flat_group(
     return (flat(first), *[flat(like(n, a, names[0], first, writeable=w)) for n, a, w in pairs])
 
 
-def same_dtype_2d(a: object, b: object) -> bool:
-    """True if ``a`` and ``b`` are non-empty C-contiguous 2-D ndarrays of one float dtype (a fast test: on
-    False, :func:`float_array` and the caller's checks name the problem)."""
-    if type(a) is np.ndarray and type(b) is np.ndarray:
-        dtype = a.dtype
-        return (
-            (dtype is _F32 or dtype is _F64)
-            and b.dtype is dtype
-            and a.ndim == 2 == b.ndim
-            and a.flags.c_contiguous
-            and b.flags.c_contiguous
-            and a.size > 0
-            and b.size > 0
-        )
-    return False
-
-
 _SCALARS: dict[tuple[float, np.dtype], np.generic] = {}
 
 
 def scalar(x: float, dtype: np.dtype) -> np.generic:
     """The checked float ``x`` as a NumPy scalar of ``dtype`` (remembered: a conversion costs more than the
     look-up, and the values are few: activation slopes, dropout probabilities)."""
-    if not x:  # 0.0 and -0.0 are one key: convert them as they are
-        return dtype.type(x)
-    key = (x, dtype)
+    key = (x, dtype) if x else (x, dtype, math.copysign(1.0, x))  # 0.0 == -0.0: the sign in the key
     value = _SCALARS.get(key)
     if value is None:
         if len(_SCALARS) > 4096:

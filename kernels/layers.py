@@ -17,6 +17,7 @@ from kernels.cpu import activations as _acts
 from kernels.cpu import layers as _cpu
 from kernels.rules import DEFAULT_ALPHA
 
+_F32, _F64 = _validate.F32, _validate.F64
 LAYER_ACTIVATIONS = ("identity", "step", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softmax")
 
 
@@ -47,6 +48,39 @@ def _check_weights(a_prev: np.ndarray, W: np.ndarray) -> None:
         raise ValueError(f"W has shape {W.shape} (n_out, n_in) but a_prev has {a_prev.shape[1]} features")
 
 
+def _check_layer(a_prev: object, W: object, name: str, x: object, shape: tuple[int, ...]) -> None:
+    """Raise naming the first problem of a layer's arrays: ``a_prev`` and ``W`` as :func:`_check_weights`,
+    ``x`` (``b`` or ``delta``) a C-contiguous array of ``shape`` in ``W``'s dtype."""
+    _check_weights(a_prev, W)
+    _validate.float_array(name, x, ndim=len(shape))
+    if x.dtype != W.dtype or x.shape != shape:
+        raise ValueError(f"{name} must have shape {shape} and dtype {W.dtype}, got {x.shape} {x.dtype}")
+
+
+def _usual(a_prev: object, W: object, x: object, x_ndim: int) -> bool:
+    """The common case of a layer's arrays in one test: C-contiguous non-empty ndarrays of one float
+    dtype, ``a_prev`` and ``W`` 2-D with matching inner sizes, ``x`` of ``x_ndim`` dimensions (its shape is
+    the caller's test). False sends the caller to :func:`_check_layer`, which names the problem (or, for
+    an unpickled array whose dtype is equal but not NumPy's own object, finds none)."""
+    if type(a_prev) is not np.ndarray or type(W) is not np.ndarray or type(x) is not np.ndarray:
+        return False
+    dtype = W.dtype
+    return (
+        (dtype is _F32 or dtype is _F64)
+        and a_prev.dtype is dtype
+        and x.dtype is dtype
+        and a_prev.ndim == 2 == W.ndim
+        and x.ndim == x_ndim
+        and W.shape[1] == a_prev.shape[1]
+        and a_prev.flags.c_contiguous
+        and W.flags.c_contiguous
+        and x.flags.c_contiguous
+        and a_prev.size > 0
+        and W.size > 0
+        and x.size > 0
+    )
+
+
 def dense_forward(
     a_prev: np.ndarray,
     W: np.ndarray,
@@ -58,15 +92,12 @@ def dense_forward(
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(a, z)`` with ``z = a_prev W^T + b`` and ``a = f(z)``, both ``(batch, n_out)``."""
     code, alpha_value = activation_code(activation, alpha)
-    if not _dispatch.is_cpu(target):
+    if target != "cpu" and not _dispatch.is_cpu(target):
         hp = {} if alpha is None else {"alpha": alpha_value}
         return _dispatch.cuda_function("layers", "dense_forward")(a_prev, W, b, activation, **hp)
-    if not _validate.same_dtype_2d(a_prev, W) or W.shape[1] != a_prev.shape[1]:
-        _check_weights(a_prev, W)
-    _validate.float_array("b", b, ndim=1)
+    if not (_usual(a_prev, W, b, 1) and b.shape[0] == W.shape[0]):
+        _check_layer(a_prev, W, "b", b, (W.shape[0],))
     dtype = W.dtype
-    if (b.dtype is not dtype and b.dtype != dtype) or b.shape != (W.shape[0],):  # `is`: the fast test
-        raise ValueError(f"b must have shape ({W.shape[0]},) and dtype {W.dtype}, got {b.shape} {b.dtype}")
     shape = (a_prev.shape[0], W.shape[0])
     z, a = np.empty(shape, dtype=dtype), np.empty(shape, dtype=dtype)
     _cpu.dense_forward(a_prev, W, b, code, _validate.scalar(alpha_value, dtype), z, a)
@@ -78,17 +109,10 @@ def dense_backward(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(dW, db, dA_prev)`` from ``delta = dJ/dz``: ``dW = delta^T a_prev``, ``db = sum_i delta_i``,
     ``dA_prev = delta W``."""
-    if not _dispatch.is_cpu(target):
+    if target != "cpu" and not _dispatch.is_cpu(target):
         return _dispatch.cuda_function("layers", "dense_backward")(delta, a_prev, W)
-    if not _validate.same_dtype_2d(a_prev, W) or W.shape[1] != a_prev.shape[1]:
-        _check_weights(a_prev, W)
-    _validate.float_array("delta", delta, ndim=2)
-    expected = (a_prev.shape[0], W.shape[0])
-    if (delta.dtype is not W.dtype and delta.dtype != W.dtype) or delta.shape != expected:
-        raise ValueError(
-            f"delta must have shape {expected} and dtype {W.dtype}, "
-            f"got {delta.shape} {delta.dtype}"
-        )
+    if not (_usual(a_prev, W, delta, 2) and delta.shape == (a_prev.shape[0], W.shape[0])):
+        _check_layer(a_prev, W, "delta", delta, (a_prev.shape[0], W.shape[0]))
     dtype = W.dtype
     dW, db, da_prev = np.empty(W.shape, dtype), np.empty(W.shape[0], dtype), np.empty(a_prev.shape, dtype)
     _cpu.dense_backward_params(delta, a_prev, dW, db)

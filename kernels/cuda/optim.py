@@ -144,7 +144,7 @@ def _bind(spec: _table.Optimizer):
     return bound
 
 
-_steps = _table.named_steps(_bind, __name__, {})
+_steps = _table.named_steps(lambda spec: _table.calling(_bind(spec)), __name__, {})
 sgd_step, momentum_step, nesterov_step, adagrad_step, rmsprop_step, adam_step = _steps
 
 

@@ -102,3 +102,12 @@ def test_a_negative_zero_hyperparameter_is_not_served_the_positive_ones_rounding
     w[:] = -0.0
     optim.sgd_step(w, g, lr=-0.0)
     assert np.signbit(w[0]) == np.signbit(np.float64(-0.0) - np.float64(-0.0) * 1.0)
+
+
+def test_remembered_scalars_keep_the_sign_of_zero():
+    from kernels import _validate
+
+    f32 = np.dtype(np.float32)
+    assert not np.signbit(_validate.scalar(0.0, f32))
+    assert np.signbit(_validate.scalar(-0.0, f32)) and _validate.scalar(-0.0, f32).dtype == f32
+    assert not np.signbit(_validate.scalar(0.0, f32)) and _validate.scalar(0.5, f32) == np.float32(0.5)
