@@ -24,6 +24,8 @@ def float_array(name: str, a: object, *, ndim: int | None = None, writeable: boo
             return a
     if not isinstance(a, np.ndarray):
         raise TypeError(f"{name} must be a numpy.ndarray of float32 or float64, got {type(a).__name__}")
+    if isinstance(a, np.matrix):  # stays 2-D through reshape(-1): a 1-D kernel would be compiled for it
+        raise TypeError(f"{name} is a numpy.matrix; pass np.asarray({name})")
     if a.dtype not in FLOAT_DTYPES:
         raise TypeError(f"{name} must have dtype float32 or float64, got {a.dtype}")
     if ndim is not None and a.ndim != ndim:

@@ -48,10 +48,12 @@ def _check_weights(a_prev: np.ndarray, W: np.ndarray) -> None:
         raise ValueError(f"W has shape {W.shape} (n_out, n_in) but a_prev has {a_prev.shape[1]} features")
 
 
-def _check_layer(a_prev: object, W: object, name: str, x: object, shape: tuple[int, ...]) -> None:
+def _check_layer(a_prev: object, W: object, name: str, x: object) -> None:
     """Raise naming the first problem of a layer's arrays: ``a_prev`` and ``W`` as :func:`_check_weights`,
-    ``x`` (``b`` or ``delta``) a C-contiguous array of ``shape`` in ``W``'s dtype."""
+    then ``x``: ``b``, of shape ``(n_out,)``, or ``delta``, of shape ``(batch, n_out)``, C-contiguous in
+    ``W``'s dtype."""
     _check_weights(a_prev, W)
+    shape = (W.shape[0],) if name == "b" else (a_prev.shape[0], W.shape[0])
     _validate.float_array(name, x, ndim=len(shape))
     if x.dtype != W.dtype or x.shape != shape:
         raise ValueError(f"{name} must have shape {shape} and dtype {W.dtype}, got {x.shape} {x.dtype}")
@@ -96,7 +98,7 @@ def dense_forward(
         hp = {} if alpha is None else {"alpha": alpha_value}
         return _dispatch.cuda_function("layers", "dense_forward")(a_prev, W, b, activation, **hp)
     if not (_usual(a_prev, W, b, 1) and b.shape[0] == W.shape[0]):
-        _check_layer(a_prev, W, "b", b, (W.shape[0],))
+        _check_layer(a_prev, W, "b", b)
     dtype = W.dtype
     shape = (a_prev.shape[0], W.shape[0])
     z, a = np.empty(shape, dtype=dtype), np.empty(shape, dtype=dtype)
@@ -112,7 +114,7 @@ def dense_backward(
     if target != "cpu" and not _dispatch.is_cpu(target):
         return _dispatch.cuda_function("layers", "dense_backward")(delta, a_prev, W)
     if not (_usual(a_prev, W, delta, 2) and delta.shape == (a_prev.shape[0], W.shape[0])):
-        _check_layer(a_prev, W, "delta", delta, (a_prev.shape[0], W.shape[0]))
+        _check_layer(a_prev, W, "delta", delta)
     dtype = W.dtype
     dW, db, da_prev = np.empty(W.shape, dtype), np.empty(W.shape[0], dtype), np.empty(a_prev.shape, dtype)
     _cpu.dense_backward_params(delta, a_prev, dW, db)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -175,3 +176,23 @@ def test_a_step_counter_beyond_64_bits_is_a_one_line_error():
     with pytest.raises(ValueError, match=r"state\['t'\] must be a non-negative int below 2\*\*63 - 1"):
         optim.adam_step(w, np.ones(3), state, lr=0.1)
     assert state["t"] == 2**63 - 1 and np.all(w == 1)
+
+
+def test_layers_name_a_non_array_weight_and_kernels_refuse_a_matrix():
+    """The layers work out the expected shape of ``b``/``delta`` only after ``W`` and ``a_prev`` passed
+    their checks (a list or a 0-d ``W`` raised AttributeError/IndexError once); ``np.matrix`` stays 2-D
+    through ``reshape(-1)``, and compiling a 1-D step for it crashed Numba (SIGSEGV)."""
+    a, W, b, delta = np.ones((4, 3)), np.ones((2, 3)), np.ones(2), np.ones((4, 2))
+    with pytest.raises(TypeError, match=r"W must be a numpy\.ndarray of float32 or float64, got list"):
+        layers.dense_forward(a, [[1.0, 1.0, 1.0]], b)
+    with pytest.raises(ValueError, match=r"W must be 2-D, got shape \(\)"):
+        layers.dense_forward(a, np.array(1.0), b)
+    with pytest.raises(TypeError, match=r"a_prev must be a numpy\.ndarray of float32 or float64, got int64"):
+        layers.dense_backward(delta, np.int64(3), W)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PendingDeprecationWarning)  # NumPy's advice against matrix
+        m = np.matrix(np.ones((2, 2)))
+    with pytest.raises(TypeError, match=r"w is a numpy\.matrix; pass np\.asarray\(w\)"):
+        optim.momentum_step(m, np.ones((2, 2)), optim.init_state("momentum", np.ones((2, 2))), lr=0.1)
+    with pytest.raises(TypeError, match=r"z is a numpy\.matrix"):
+        activations.relu(m)
