@@ -9,14 +9,13 @@ import numpy as np
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-_F32, _F64 = FLOAT_DTYPES
 F32, F64 = FLOAT_DTYPES
 """NumPy's own float32 and float64 dtype objects, for identity tests on a fast path."""
 
 
 def float_array(name: str, a: object, *, ndim: int | None = None, writeable: bool = False) -> np.ndarray:
     """``a`` itself if it is a C-contiguous float32/float64 ndarray (of ``ndim`` dimensions), else raise."""
-    if type(a) is np.ndarray and (a.dtype is _F32 or a.dtype is _F64) and a.size:
+    if type(a) is np.ndarray and (a.dtype is F32 or a.dtype is F64) and a.size:
         # the common case in a few attribute reads (the native dtypes are singletons); anything else takes
         # the checks below, which name the problem
         flags = a.flags
@@ -65,22 +64,6 @@ def flat_group(
     The fallback of the optimizer steps' inline test (``kernels.optim``): either it raises, or the arrays
     were fine in a way that test does not see (an unpickled array's dtype is equal to NumPy's own but not
     the same object; a 1-sized dimension may have any stride)."""
-    if type(first) is np.ndarray:
-        dtype, shape, strides, flags = first.dtype, first.shape, first.strides, first.flags
-        if (dtype is _F32 or dtype is _F64) and flags.c_contiguous and flags.writeable and first.size:
-            for a, write in zip(others, writeable, strict=False):  # strict costs 0.1 us; sized by the caller
-                if not (
-                    type(a) is np.ndarray
-                    and a.dtype is dtype
-                    and a.strides == strides
-                    and a.shape == shape
-                    and (not write or a.flags.writeable)
-                ):
-                    break
-            else:
-                if first.ndim == 1:
-                    return (first, *others)
-                return (first.reshape(-1), *[a.reshape(-1) for a in others])
     float_array(names[0], first, writeable=True)
     pairs = zip(names[1:], others, writeable, strict=True)
     return (flat(first), *[flat(like(n, a, names[0], first, writeable=w)) for n, a, w in pairs])

@@ -3,7 +3,7 @@
 Every step updates ``w`` and the ``state`` arrays in place and returns None. Each optimizer is a row of
 ``kernels._optim_table`` (state keys, hyperparameters with their defaults and bounds, kernels); every
 named step (``sgd_step``, ..., ``adam_step``, generated from the table) and :func:`step` end in one
-validated body per optimizer, whatever the target (``_bind``). ``w`` may have any shape (C-contiguous,
+validated body per optimizer, whatever the target (``_step_body``). ``w`` may have any shape (C-contiguous,
 float32 or float64); ``g`` and the state arrays have its shape and dtype. Hyperparameters are cast to
 ``w``'s dtype. ``parallel=None`` picks the ``prange`` kernel from ``PARALLEL_THRESHOLD`` elements on;
 True/False forces it. NaN or inf in ``g`` propagates to the elements it touches (``kernels.check_finite``
@@ -142,8 +142,8 @@ def _step_body(spec: _table.Optimizer) -> _table.Body:
         "_cuda_step": lambda *args, **hp: _dispatch.cuda_function("optim", "step")(*args, **hp),
         "_names_hp": spec.names,
         "_ndarray": np.ndarray,
-        "_F32": _validate.FLOAT_DTYPES[0],
-        "_F64": _validate.FLOAT_DTYPES[1],
+        "_F32": _validate.F32,
+        "_F64": _validate.F64,
         "_flat_group": _validate.flat_group,
         "_names": ("w", spec.grad, *keys),
         "_writeable": (False, *(True for _ in keys)),
